@@ -1,0 +1,51 @@
+# adam-bench: `make run` builds in release mode, fetches MNIST if needed and runs Figure 1 (left);
+# `make test` runs the whole test suite. Both work on a fresh clone with the Swift toolchain.
+
+SWIFT ?= swift
+ARCH := $(shell uname -m)
+
+# The kernels use explicit SIMD types; they become wide vector code only when the compiler may
+# target the CPU it runs on. PORTABLE=1 builds for the baseline of the architecture instead
+# (x86-64-v3 = AVX2 + FMA; arm64 = the generic Armv8 target with NEON).
+ifeq ($(PORTABLE),1)
+  ifeq ($(ARCH),x86_64)
+    CPU_FLAGS := -Xcc -march=x86-64-v3 -Xswiftc -target-cpu -Xswiftc x86-64-v3
+  else
+    CPU_FLAGS :=
+  endif
+else
+  ifeq ($(ARCH),x86_64)
+    CPU_FLAGS := -Xcc -march=native -Xswiftc -target-cpu -Xswiftc native
+  else ifeq ($(ARCH),aarch64)
+    CPU_FLAGS := -Xcc -mcpu=native -Xswiftc -target-cpu -Xswiftc native
+  else ifeq ($(ARCH),arm64)
+    CPU_FLAGS := -Xcc -mcpu=native -Xswiftc -target-cpu -Xswiftc native
+  endif
+endif
+
+RELEASE := $(SWIFT) build -c release $(CPU_FLAGS)
+BIN = $(shell $(RELEASE) --show-bin-path)/adam-bench
+
+.PHONY: build run test data bench print-flags clean
+
+build:
+	$(RELEASE)
+
+run: build data
+	$(BIN) run configs/mnist-logreg.json
+
+test:
+	$(SWIFT) build --build-tests $(CPU_FLAGS)
+	$(SWIFT) test --skip-build $(CPU_FLAGS)
+
+data:
+	scripts/fetch-data.sh data
+
+bench: build
+	$(BIN) bench train configs/mnist-logreg.json
+
+print-flags:
+	@echo $(CPU_FLAGS)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// adam-bench: reproduces the experiments of Kingma & Ba, "Adam: A Method for Stochastic
+// Optimization" (ICLR 2015). No package dependencies; zlib comes from the system.
+import PackageDescription
+
+// Numeric kernels are written with explicit SIMD types; they only become wide vector code when
+// the compiler may target the CPU's vector units. The Makefile passes the CPU flags
+// (see `make print-flags`); a plain `swift build` still works, only slower.
+
+let package = Package(
+    name: "adam-bench",
+    products: [
+        // MARK: - Public products
+        .executable(name: "adam-bench", targets: ["AdamBenchCLI"]),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // MARK: - Implementation modules (dependencies point one way: Kernels <- NN, Optim,
+        // Datasets <- Experiments <- AdamBenchCLI)
+        .target(name: "Kernels"),
+        .target(name: "NN", dependencies: ["Kernels"]),
+        .target(name: "Optim", dependencies: ["Kernels"]),
+        .target(name: "Datasets", dependencies: ["Kernels", "CZlib"]),
+        .target(name: "Experiments", dependencies: ["Kernels", "NN", "Optim", "Datasets"]),
+        .executableTarget(name: "AdamBenchCLI", dependencies: ["Experiments", "Datasets", "Kernels", "Optim", "NN"]),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["CZlib", "Kernels"], path: "Tests/TestSupport"),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "Kernels"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)

@@ -1,0 +1,27 @@
+// The one place errors become exit statuses (SPEC section 1).
+import Datasets
+import Experiments
+import Foundation
+
+enum ExitStatus: Int32 {
+    case success = 0
+    case differences = 1
+    case usage = 2
+    case data = 3
+    case failure = 4
+}
+
+func report(_ error: Error) -> ExitStatus {
+    let (status, text): (ExitStatus, String)
+    switch error {
+    case let e as UsageError: (status, text) = (.usage, e.description)
+    case let e as ConfigError: (status, text) = (.usage, e.description)
+    case let e as DatasetError: (status, text) = (.data, e.description)
+    case let e as OutputError: (status, text) = (.failure, e.description)
+    default: (status, text) = (.failure, "\(error)")
+    }
+    FileHandle.standardError.write(Data("adam-bench: error: \(text)\n".utf8))
+    return status
+}
+
+func printErr(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

@@ -1,0 +1,113 @@
+// The text of `adam-bench help [TOPIC]`. `help config` is the reference for config files.
+import Optim
+
+enum HelpText {
+    static let general = """
+    adam-bench: reproduce and benchmark the experiments of Kingma & Ba, "Adam" (ICLR 2015)
+
+    usage:
+      adam-bench run CONFIG... [options]     train every arm of each experiment, write results
+      adam-bench validate CONFIG...          check configs and data files, print the plan
+      adam-bench list [optimizers|models|datasets]
+      adam-bench help [run|validate|list|config|exit-codes]
+      adam-bench --version
+
+    options of run and validate:
+      --out DIR         results root (default results); an experiment writes DIR/<name>/
+      --data-dir DIR    where dataset paths are resolved (default $ADAM_BENCH_DATA, else data)
+      --threads N       worker threads (default: all cores); results do not depend on it
+      --epochs N        override training.epochs
+      --seed N          override training.seed(s) with one seed
+      --arms a,b        run only these arms
+      --quiet           no progress output on stderr
+
+    exit status: 0 success, 2 bad usage or invalid config, 3 dataset missing or malformed,
+    4 any other failure. A diverged arm is a result (status in summary.csv), not a failure.
+    """
+
+    static let run = """
+    adam-bench run CONFIG... [--out DIR] [--data-dir DIR] [--threads N] [--epochs N] [--seed N] [--arms a,b] [--quiet]
+
+    Trains every arm of each config for every seed, all arms of a seed from the same initial
+    parameters, and writes OUT/<name>/:
+      curves.csv     arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
+      summary.csv    per arm and seed: status, final and best values, hyperparameters
+      timings.csv    per epoch: wall, training and evaluation seconds, examples per second
+      manifest.json  resolved config, data file SHA-256s, CPU, threads, times
+    Every config is checked before training starts. Files are written whole or not at all.
+    curves.csv and summary.csv are byte-identical for the same config and seed, whatever --threads.
+    Progress goes to stderr: a live line on a terminal, one line per epoch otherwise.
+    """
+
+    static let validate = """
+    adam-bench validate CONFIG... [--data-dir DIR] [--epochs N] [--seed N] [--arms a,b]
+
+    Parses each config strictly (unknown keys, wrong types and out-of-range values are errors
+    naming their JSON path), reads and checks its data files, and prints the plan: arms,
+    epochs, iterations and parameter count. Trains nothing. Exit 2 for a bad config, 3 for
+    missing or malformed data.
+    """
+
+    static let list = """
+    adam-bench list [optimizers|models|datasets]
+
+    Lists what configs can name; `list optimizers` shows every hyperparameter with its default
+    and valid range.
+    """
+
+    static let exitCodes = """
+    exit status:
+      0  success
+      1  `diff` found differences
+      2  bad usage or invalid config
+      3  dataset missing or malformed
+      4  any other failure (I/O, internal)
+    """
+
+    static var config: String {
+        var s = """
+        Config files (JSON), one experiment per file. Unknown keys are errors.
+
+        name            required; letters, digits, '.', '_', '-' (names the results folder)
+        description     optional text
+        dataset         object:
+          name          mnist | fashion-mnist | quadratic | rosenbrock
+          path          mnist/fashion-mnist: folder under the data dir (default: the name)
+          train_limit   use the first N training examples (default: all)
+          binarize      threshold pixels at 0.5 (default false)
+          curvatures, targets (default 0), init, noise (default 0)      quadratic
+          a (default 1), b (default 100), init (default [-1.5, 2])     rosenbrock
+        model           object (left out for quadratic and rosenbrock):
+          kind          logistic-regression
+          l2            lambda >= 0 (default 0): adds (lambda/2)·sum(w^2) over weights, not biases
+          init          zeros (default) | glorot-uniform | normal (with std, default 0.01)
+        training        object:
+          epochs        required (synthetic objectives: one iteration per epoch)
+          batch_size    default 128; the last, partial minibatch of an epoch is used
+          seed          default 1; or seeds: [..] to repeat every arm per seed
+          shuffle       default true; false keeps file order
+          log_every     log a row every N iterations (default 0: evaluation points only)
+          eval_every_epochs  default 1; the last epoch is always evaluated
+          full_batch    default false: one minibatch of the whole training set
+        arms            non-empty list of objects:
+          name          default: the optimizer's name; unique
+          optimizer     one of the optimizers below, with its hyperparameters
+          schedule      {"kind": "constant"} (default) or
+                        {"kind": "inverse-sqrt", "per": "iteration" (default) | "epoch"}: lr/sqrt(t)
+          averaging     {"kind": "ema", "beta": 0.999} or {"kind": "polyak"}: evaluate averaged parameters
+
+        Optimizers (hyperparameter=default, valid range):
+
+        """
+        for spec in Optimizers.all {
+            s += "  \(spec.name): \(spec.summary)\n    "
+            s += spec.hyperparameters.map { "\($0.name)=\($0.defaultValue?.description ?? "(required)") \($0.domain.summary)" }
+                .joined(separator: "; ") + "\n"
+        }
+        return s
+    }
+
+    static var topics: [String: String] {
+        ["run": run, "validate": validate, "list": list, "config": config, "exit-codes": exitCodes]
+    }
+}

@@ -1,0 +1,68 @@
+// `adam-bench run CONFIG... [options]`: train every arm of each experiment and write results.
+import Experiments
+import Foundation
+
+struct SharedOptions {
+    static let valued = ["--out", "--data-dir", "--threads", "--epochs", "--seed", "--arms"]
+    static let switches = ["--quiet"]
+
+    var outRoot = "results"
+    var dataDirectory: String
+    var threads: Int
+    var quiet: Bool
+    var overrides = ConfigOverrides()
+
+    init(_ a: Arguments) throws {
+        outRoot = a.value("--out") ?? "results"
+        guard !outRoot.isEmpty else { throw UsageError("--out: must not be empty") }
+        dataDirectory = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
+        threads = try a.int("--threads", min: 1) ?? ProcessInfo.processInfo.activeProcessorCount
+        quiet = a.has("--quiet")
+        overrides.epochs = try a.int("--epochs", min: 1)
+        overrides.seed = try a.int("--seed", min: 0).map { UInt64($0) }
+        if let arms = a.value("--arms") {
+            let names = arms.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, !names.contains("") else { throw UsageError("--arms: give arm names separated by commas, e.g. --arms adam,adagrad") }
+            overrides.arms = names
+        }
+    }
+
+    /// Every config parsed and checked before any training starts, so a typo in the last file
+    /// does not cost the runs of the first.
+    func loadConfigs(_ paths: [String]) throws -> [ExperimentConfig] {
+        guard !paths.isEmpty else { throw UsageError("give at least one config file, e.g. configs/mnist-logreg.json") }
+        return try paths.map { try ExperimentConfig.load($0).applying(overrides) }
+    }
+}
+
+enum RunCommand {
+    static func main(_ args: [String]) throws {
+        let a = try Arguments(args, valued: SharedOptions.valued, switches: SharedOptions.switches)
+        let options = try SharedOptions(a)
+        for config in try options.loadConfigs(a.positional) {
+            let started = Date()
+            let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
+            let total = config.arms.count * config.training.seeds.count * config.training.epochs
+            let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: total)
+            let results = ExperimentRunner.train(config, problem: problem, threads: options.threads, progress: progress)
+            progress?.finish()
+            let outcome = try ExperimentRunner.write(config, problem: problem, results: results,
+                                                     options: RunOptions(outRoot: options.outRoot, threads: options.threads),
+                                                     started: started)
+            if !options.quiet { printErr(finalTable(outcome, seconds: Date().timeIntervalSince(started))) }
+        }
+    }
+
+    static func finalTable(_ outcome: RunOutcome, seconds: Double) -> String {
+        var lines = ["wrote \(outcome.directory)/ (curves.csv, summary.csv, timings.csv, manifest.json) in \(String(format: "%.1f", seconds)) s"]
+        for r in outcome.results {
+            let last = r.rows.last { $0.evalTrainLoss != nil }
+            var status = "ok"
+            if case .diverged(let t) = r.status { status = "diverged at iteration \(t)" }
+            let loss = last?.evalTrainLoss.map { String(format: "%.5f", $0) } ?? "-"
+            let accuracy = last?.testAccuracy.map { String(format: "  test_accuracy %.4f", $0) } ?? ""
+            lines.append("  \(r.arm.name) seed \(r.seed): \(status)  eval_train_loss \(loss)\(accuracy)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,45 @@
+// `adam-bench validate CONFIG...`: check configs and data files and print the plan; train nothing.
+import Experiments
+import Foundation
+import NN
+import Optim
+
+enum ValidateCommand {
+    static func main(_ args: [String]) throws {
+        let a = try Arguments(args, valued: SharedOptions.valued, switches: SharedOptions.switches)
+        let options = try SharedOptions(a)
+        for config in try options.loadConfigs(a.positional) {
+            let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
+            print(plan(config, problem))
+        }
+    }
+
+    static func plan(_ c: ExperimentConfig, _ problem: Problem) -> String {
+        var lines = ["\(c.source): ok", "  experiment  \(c.name)" + (c.description.isEmpty ? "" : ": \(c.description)")]
+        let t = c.training
+        let seeds = t.seeds.map(String.init).joined(separator: ", ")
+        switch problem {
+        case .supervised(let data, let m):
+            let model = makeModel(m, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
+            let perEpoch = c.iterationsPerEpoch(trainCount: data.train.count)
+            let batch = t.fullBatch ? data.train.count : min(t.batchSize, data.train.count)
+            lines.append("  dataset     \(data.name): \(data.train.count) training and \(data.test.count) test examples, \(data.inputSize) features, \(data.classes) classes")
+            for f in data.files { lines.append("              \(f.path)  sha256 \(f.contentSHA256.prefix(16))…") }
+            lines.append("  model       \(m.kind.rawValue), \(model.parameterCount) parameters, l2 \(formatNumber(m.l2)), init \(m.initialization.name)")
+            lines.append("  training    \(t.epochs) epochs x \(perEpoch) iterations (batch \(batch)\(t.shuffle ? ", shuffled" : ", file order")) = \(t.epochs * perEpoch) iterations per arm; seeds \(seeds)")
+        case .objective(let o):
+            lines.append("  objective   \(c.dataset.name) in \(o.dimension) dimensions, full batch")
+            lines.append("  training    \(t.epochs) iterations per arm; seeds \(seeds)")
+        }
+        lines.append("  logging     " + (t.logEvery > 0 ? "every \(t.logEvery) iterations and " : "") + "evaluation every \(t.evalEveryEpochs) epoch(s)")
+        lines.append("  arms (\(c.arms.count)):")
+        let width = c.arms.map(\.name.count).max() ?? 0
+        for arm in c.arms {
+            let hypers = arm.hyperparameters.values.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            var line = "    \(arm.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(arm.optimizer) \(hypers), schedule \(arm.schedule.name)"
+            if let avg = arm.averaging { line += ", averaging \(avg.name)" }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

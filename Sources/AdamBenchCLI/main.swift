@@ -1,0 +1,32 @@
+// adam-bench: an experiment runner that reproduces Kingma & Ba (2015), "Adam".
+import Experiments
+import Foundation
+
+func dispatch(_ args: [String]) -> ExitStatus {
+    guard let command = args.first else {
+        print(HelpText.general)
+        return .usage
+    }
+    let rest = Array(args.dropFirst())
+    do {
+        switch command {
+        case "run": try RunCommand.main(rest)
+        case "validate": try ValidateCommand.main(rest)
+        case "list": try ListCommand.main(rest)
+        case "help", "--help", "-h":
+            guard let topic = rest.first else { print(HelpText.general); return .success }
+            guard let text = HelpText.topics[topic] else {
+                throw UsageError("no help for '\(topic)' (topics: \(HelpText.topics.keys.sorted().joined(separator: ", ")))")
+            }
+            print(text)
+        case "--version", "version": print("adam-bench \(Manifest.version)")
+        default:
+            throw UsageError("unknown command '\(command)' (commands: run, validate, list, help)")
+        }
+        return .success
+    } catch {
+        return report(error)
+    }
+}
+
+exit(dispatch(Array(CommandLine.arguments.dropFirst())).rawValue)

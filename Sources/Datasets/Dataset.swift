@@ -1,0 +1,36 @@
+// In-memory labelled data: features as one (count, inputSize) Float matrix and Int32 labels.
+import Kernels
+
+public struct LabeledData: @unchecked Sendable {
+    /// (count, inputSize), row-major.
+    public let x: FloatBuffer
+    public let labels: [Int32]
+    public let inputSize: Int
+    public var count: Int { labels.count }
+
+    public init(x: FloatBuffer, labels: [Int32], inputSize: Int) {
+        precondition(x.count == labels.count * inputSize)
+        self.x = x
+        self.labels = labels
+        self.inputSize = inputSize
+    }
+}
+
+/// A file a dataset was read from, for the manifest.
+public struct DataFile: Sendable, Equatable {
+    public let path: String
+    /// SHA-256 of the bytes on disk.
+    public let sha256: String
+    /// SHA-256 after gzip decompression (equal to `sha256` for an uncompressed file): the
+    /// checksum published for the dataset, whatever the file's compression.
+    public let contentSHA256: String
+}
+
+public struct Dataset: @unchecked Sendable {
+    public let name: String
+    public let classes: Int
+    public let train: LabeledData
+    public let test: LabeledData
+    public let files: [DataFile]
+    public var inputSize: Int { train.inputSize }
+}

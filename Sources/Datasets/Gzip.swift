@@ -1,0 +1,72 @@
+// Reading files whole, and inflating `.gz` files through the system's zlib.
+import CZlib
+import Foundation
+
+public enum FileBytes {
+    /// The file's bytes, inflated if its name ends in `.gz`.
+    public static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DatasetError(file: path, "cannot be read", hint: "check that it exists and is readable")
+        }
+        let raw = [UInt8](data)
+        return path.hasSuffix(".gz") ? try Gzip.inflate(raw, file: path) : raw
+    }
+}
+
+public enum Gzip {
+    /// Inflates gzip data (several concatenated members allowed). Throws on truncated or corrupt input.
+    public static func inflate(_ input: [UInt8], file: String) throws -> [UInt8] {
+        guard input.count >= 18, input[0] == 0x1f, input[1] == 0x8b else {
+            throw DatasetError(file: file, "is not gzip data (it does not start with the gzip magic bytes 1f 8b)",
+                               hint: "if the file is uncompressed, drop the .gz from its name")
+        }
+        // The trailer holds the uncompressed size mod 2^32: a good first guess, capped for safety.
+        let n = input.count
+        let sizeHint = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+        var output = [UInt8](repeating: 0, count: max(1 << 16, min(sizeHint, 1 << 30)))
+        var produced = 0
+
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DatasetError(file: file, "zlib could not be initialised")
+        }
+        defer { inflateEnd(&stream) }
+
+        var consumed = 0
+        try input.withUnsafeBufferPointer { inBuf in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress!)
+            stream.avail_in = UInt32(n)
+            while true {
+                if produced == output.count { output.append(contentsOf: [UInt8](repeating: 0, count: output.count)) }
+                let status = output.withUnsafeMutableBufferPointer { outBuf -> Int32 in
+                    stream.next_out = outBuf.baseAddress! + produced
+                    stream.avail_out = UInt32(min(outBuf.count - produced, Int(UInt32.max)))
+                    let s = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    produced = outBuf.count - Int(stream.avail_out)
+                    return s
+                }
+                consumed = n - Int(stream.avail_in)
+                switch status {
+                case Z_OK:
+                    continue
+                case Z_BUF_ERROR where stream.avail_in == 0 && stream.avail_out != 0:
+                    throw DatasetError(file: file, "is truncated: the gzip stream ends early", hint: redownloadHint)
+                case Z_BUF_ERROR:
+                    continue  // the output was full; it grows at the top of the loop
+                case Z_STREAM_END:
+                    // Another member follows only if the gzip magic does; trailing padding is ignored.
+                    if consumed + 2 <= n && inBuf[consumed] == 0x1f && inBuf[consumed + 1] == 0x8b {
+                        inflateReset(&stream)
+                        continue
+                    }
+                    return
+                default:
+                    let why = stream.msg.map { String(cString: $0) } ?? "invalid data"
+                    throw DatasetError(file: file, "is corrupt gzip data (\(why))", hint: redownloadHint)
+                }
+            }
+        }
+        output.removeSubrange(produced...)
+        return output
+    }
+}

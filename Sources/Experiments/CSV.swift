@@ -1,0 +1,98 @@
+// The CSV files of a run. Numbers print in the shortest form that reads back to the same Float,
+// missing values as empty cells, so files diff cleanly across runs and machines.
+import Optim
+
+public enum CurvesCSV {
+    public static let header = "arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy"
+
+    public static func render(_ results: [ArmResult]) -> String {
+        var out = header + "\n"
+        for r in results {
+            for row in r.rows {
+                out += [r.arm.name, String(r.seed), cell(row.epoch), String(row.iteration), cell(row.trainLoss),
+                        cell(row.evalTrainLoss), cell(row.testLoss), cell(row.testAccuracy)].joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+}
+
+func cell(_ x: Double?) -> String { x.map { formatNumber(Float($0)) } ?? "" }
+
+public enum SummaryCSV {
+    static let measures: [(name: String, value: @Sendable (CurveRow) -> Double?, higherIsBetter: Bool)] = [
+        ("train_loss", { $0.trainLoss }, false),
+        ("eval_train_loss", { $0.evalTrainLoss }, false),
+        ("test_loss", { $0.testLoss }, false),
+        ("test_accuracy", { $0.testAccuracy }, true),
+    ]
+
+    /// The hyperparameter columns: every key any arm has, in first-seen order.
+    static func hyperparameterColumns(_ results: [ArmResult]) -> [String] {
+        var keys: [String] = []
+        for r in results { for (k, _) in r.arm.hyperparameters.values where !keys.contains(k) { keys.append(k) } }
+        return keys
+    }
+
+    public static func render(_ results: [ArmResult]) -> String {
+        let hyper = hyperparameterColumns(results)
+        var header = ["arm", "seed", "status", "diverged_at_iteration", "iterations", "final_epoch"]
+        for m in measures { header.append("final_\(m.name)") }
+        for m in measures { header += ["best_\(m.name)", "best_\(m.name)_epoch"] }
+        header += ["optimizer", "schedule", "averaging"] + hyper
+        var out = header.joined(separator: ",") + "\n"
+        for r in results {
+            var row = [r.arm.name, String(r.seed)]
+            switch r.status {
+            case .ok: row += ["ok", ""]
+            case .diverged(let t): row += ["diverged", String(t)]
+            }
+            let last = r.rows.last
+            row += [String(last?.iteration ?? 0), cell(last?.epoch)]
+            for m in measures { row.append(cell(r.rows.last { m.value($0) != nil }.flatMap(m.value))) }
+            for m in measures {
+                var best: CurveRow? = nil
+                for candidate in r.rows {
+                    guard let v = m.value(candidate), !v.isNaN else { continue }
+                    if let b = best.flatMap(m.value) {
+                        if m.higherIsBetter ? v > b : v < b { best = candidate }
+                    } else {
+                        best = candidate
+                    }
+                }
+                row += [cell(best.flatMap(m.value)), cell(best?.epoch)]
+            }
+            row += [r.arm.optimizer, r.arm.schedule.name, r.arm.averaging?.name ?? "none"]
+            row += hyper.map { r.arm.hyperparameters[$0]?.description ?? "" }
+            out += row.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
+
+public enum TimingsCSV {
+    public static let header = "arm,seed,epoch,wall_seconds,train_seconds,eval_seconds,examples_per_second"
+
+    public static func render(_ results: [ArmResult]) -> String {
+        var out = header + "\n"
+        for r in results {
+            for t in r.timings {
+                let rate = t.trainSeconds > 0 ? Double(t.examples) / t.trainSeconds : 0
+                out += "\(r.arm.name),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(rate, 1))\n"
+            }
+        }
+        return out
+    }
+}
+
+/// x with `digits` decimals (timing figures only; never results).
+func fixed(_ x: Double, _ digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let r = (x * scale).rounded() / scale
+    var s = String(r)
+    if let dot = s.firstIndex(of: "."), s.distance(from: dot, to: s.endIndex) - 1 < digits {
+        s += String(repeating: "0", count: digits - (s.distance(from: dot, to: s.endIndex) - 1))
+    }
+    return s
+}

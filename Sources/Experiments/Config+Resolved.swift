@@ -1,0 +1,95 @@
+// The config as it actually runs: every default filled in and the command line's overrides
+// applied. Written into manifest.json so a result can always be traced to its exact settings.
+import NN
+import Optim
+
+/// Command-line changes to a config for quick runs (`--epochs`, `--seed`, `--arms`).
+public struct ConfigOverrides: Sendable, Equatable {
+    public var epochs: Int? = nil
+    public var seed: UInt64? = nil
+    public var arms: [String]? = nil
+    public init(epochs: Int? = nil, seed: UInt64? = nil, arms: [String]? = nil) {
+        self.epochs = epochs
+        self.seed = seed
+        self.arms = arms
+    }
+}
+
+extension ExperimentConfig {
+    public func applying(_ o: ConfigOverrides) throws -> ExperimentConfig {
+        var c = self
+        if let e = o.epochs { c.training.epochs = e }
+        if let s = o.seed { c.training.seeds = [s] }
+        if let names = o.arms {
+            for n in names where !arms.contains(where: { $0.name == n }) {
+                throw ConfigError(file: source, path: "",
+                                  "--arms: no arm named \"\(n)\" (this config has \(arms.map(\.name).joined(separator: ", ")))")
+            }
+            c.arms = arms.filter { names.contains($0.name) }
+        }
+        return c
+    }
+
+    public var resolvedJSON: JSON {
+        var root: [(String, JSON)] = [("name", .string(name)), ("description", .string(description))]
+        root.append(("dataset", datasetJSON))
+        if let m = model {
+            var pairs: [(String, JSON)] = [("kind", .string(m.kind.rawValue)), ("l2", .number(m.l2)),
+                                           ("init", .string(m.initialization.name))]
+            if case .normal(let std) = m.initialization { pairs.append(("std", .number(std))) }
+            root.append(("model", .object(pairs)))
+        }
+        var t: [(String, JSON)] = [("epochs", .number(Double(training.epochs)))]
+        if !dataset.isSynthetic {
+            t += [("batch_size", .number(Double(training.batchSize))), ("shuffle", .bool(training.shuffle)),
+                  ("full_batch", .bool(training.fullBatch))]
+        }
+        t += [("seeds", .array(training.seeds.map { .number(Double($0)) })),
+              ("log_every", .number(Double(training.logEvery))),
+              ("eval_every_epochs", .number(Double(training.evalEveryEpochs)))]
+        root.append(("training", .object(t)))
+        root.append(("arms", .array(arms.map(\.resolvedJSON))))
+        return .object(root)
+    }
+
+    private var datasetJSON: JSON {
+        switch dataset {
+        case .idx(let name, let path, let limit, let binarize):
+            var d: [(String, JSON)] = [("name", .string(name)), ("path", .string(path))]
+            if let limit { d.append(("train_limit", .number(Double(limit)))) }
+            d.append(("binarize", .bool(binarize)))
+            return .object(d)
+        case .quadratic(let a, let b, let initial, let noise):
+            return .object([("name", .string("quadratic")), ("curvatures", .array(a.map(JSON.number))),
+                            ("targets", .array(b.map(JSON.number))), ("init", .array(initial.map(JSON.number))),
+                            ("noise", .number(noise))])
+        case .rosenbrock(let a, let b, let initial):
+            return .object([("name", .string("rosenbrock")), ("a", .number(a)), ("b", .number(b)),
+                            ("init", .array(initial.map(JSON.number)))])
+        }
+    }
+}
+
+extension ArmConfig {
+    public var resolvedJSON: JSON {
+        var pairs: [(String, JSON)] = [("name", .string(name)), ("optimizer", .string(optimizer))]
+        for (key, value) in hyperparameters.values {
+            switch value {
+            case .number(let x): pairs.append((key, .number(x)))
+            case .flag(let b): pairs.append((key, .bool(b)))
+            case .choice(let s): pairs.append((key, .string(s)))
+            }
+        }
+        switch schedule {
+        case .constant: pairs.append(("schedule", .object([("kind", .string("constant"))])))
+        case .inverseSqrt(let per):
+            pairs.append(("schedule", .object([("kind", .string("inverse-sqrt")), ("per", .string(per.rawValue))])))
+        }
+        switch averaging {
+        case nil: break
+        case .ema(let beta)?: pairs.append(("averaging", .object([("kind", .string("ema")), ("beta", .number(beta))])))
+        case .polyak?: pairs.append(("averaging", .object([("kind", .string("polyak"))])))
+        }
+        return .object(pairs)
+    }
+}

@@ -1,0 +1,329 @@
+// An experiment config: the data, the model, how to train, and the arms (one optimizer setting
+// each) to compare. Parsed once, strictly, with every default applied; `resolvedJSON` is the
+// config as it actually ran, written next to the results.
+import Foundation
+import NN
+import Optim
+
+public enum DatasetConfig: Sendable, Equatable {
+    /// MNIST or Fashion-MNIST IDX files in `path` (relative to the data directory).
+    case idx(name: String, path: String, trainLimit: Int?, binarize: Bool)
+    case quadratic(curvatures: [Double], targets: [Double], initial: [Double], noise: Double)
+    case rosenbrock(a: Double, b: Double, initial: [Double])
+
+    public var name: String {
+        switch self {
+        case .idx(let name, _, _, _): return name
+        case .quadratic: return "quadratic"
+        case .rosenbrock: return "rosenbrock"
+        }
+    }
+    public var isSynthetic: Bool { if case .idx = self { return false } else { return true } }
+}
+
+public enum ModelKind: String, Sendable, CaseIterable {
+    case logisticRegression = "logistic-regression"
+    case mlp, cnn, vae
+
+    /// Kinds this version can train; the others are reserved names with a clear error.
+    public static let available: [ModelKind] = [.logisticRegression]
+}
+
+public struct ModelConfig: Sendable, Equatable {
+    public var kind: ModelKind
+    public var l2: Double
+    public var initialization: Initialization
+}
+
+public struct TrainingConfig: Sendable, Equatable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var seeds: [UInt64]
+    public var shuffle: Bool
+    /// Log a row every this many iterations; 0 logs only at evaluation points.
+    public var logEvery: Int
+    public var evalEveryEpochs: Int
+    public var fullBatch: Bool
+}
+
+public struct ArmConfig: Sendable, Equatable {
+    public var name: String
+    public var optimizer: String
+    /// Every hyperparameter of the optimizer, defaults filled in, lr included.
+    public var hyperparameters: Hyperparameters
+    public var schedule: Schedule
+    public var averaging: AveragingKind?
+
+    public var lr: Double { hyperparameters.number("lr") }
+}
+
+public struct ExperimentConfig: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var dataset: DatasetConfig
+    public var model: ModelConfig?
+    public var training: TrainingConfig
+    public var arms: [ArmConfig]
+    /// The file it was read from.
+    public var source: String
+}
+
+// MARK: - Parsing
+
+extension ExperimentConfig {
+    public static func load(_ path: String) throws -> ExperimentConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(file: path, path: "", exists ? "cannot be read (check its permissions)" : "no such config file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, path: "", "is not UTF-8 text")
+        }
+        do {
+            return try parse(JSON.parse(text), source: path)
+        } catch let e as JSONSyntaxError {
+            throw ConfigError(file: path, path: "", "invalid JSON at \(e)")
+        } catch var e as ConfigError {
+            e.file = path
+            throw e
+        }
+    }
+
+    public static func parse(_ json: JSON, source: String = "") throws -> ExperimentConfig {
+        var root = try ObjectReader(json, path: "")
+        guard let name = try root.string("name") else { throw ConfigError(path: "name", "is required (it names the results folder)") }
+        try checkName(name, path: "name")
+        let description = try root.string("description") ?? ""
+        guard let datasetJSON = root.raw("dataset") else { throw ConfigError(path: "dataset", "is required") }
+        let dataset = try parseDataset(datasetJSON)
+        var model: ModelConfig? = nil
+        if let m = root.raw("model") {
+            if dataset.isSynthetic {
+                throw ConfigError(path: "model", "must be left out: \(dataset.name) is a synthetic objective whose parameters sit in \"dataset\"")
+            }
+            model = try parseModel(m)
+        } else if !dataset.isSynthetic {
+            throw ConfigError(path: "model", "is required for dataset \(dataset.name) (e.g. {\"kind\": \"logistic-regression\"})")
+        }
+        guard let trainingJSON = root.raw("training") else { throw ConfigError(path: "training", "is required") }
+        let training = try parseTraining(trainingJSON, synthetic: dataset.isSynthetic)
+        guard let armsJSON = root.raw("arms") else { throw ConfigError(path: "arms", "is required: a list of optimizer settings") }
+        guard case .array(let items) = armsJSON, !items.isEmpty else {
+            throw ConfigError(path: "arms", "must be a non-empty array of arms")
+        }
+        var arms: [ArmConfig] = []
+        for (i, item) in items.enumerated() {
+            let arm = try parseArm(item, path: "arms[\(i)]")
+            if arms.contains(where: { $0.name == arm.name }) {
+                throw ConfigError(path: "arms[\(i)].name", "\"\(arm.name)\" is already the name of another arm; arm names must be unique")
+            }
+            arms.append(arm)
+        }
+        for reserved in ["sweep", "tune", "plot"] where root.has(reserved) {
+            throw ConfigError(path: reserved, "is part of the spec but not supported by this version of adam-bench yet")
+        }
+        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms"])
+        return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,
+                                training: training, arms: arms, source: source)
+    }
+
+    static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "quadratic", "rosenbrock"]
+
+    static func parseDataset(_ json: JSON) throws -> DatasetConfig {
+        var r = try ObjectReader(json, path: "dataset")
+        guard let name = try r.string("name") else {
+            throw ConfigError(path: "dataset.name", "is required (one of \(datasetNames.joined(separator: ", ")))")
+        }
+        switch name {
+        case "mnist", "fashion-mnist":
+            let path = try r.string("path") ?? name
+            guard !path.isEmpty else { throw ConfigError(path: "dataset.path", "must not be empty") }
+            let limit = try r.int("train_limit", min: 1)
+            let binarize = try r.bool("binarize") ?? false
+            try r.finish("dataset \(name)", allowed: ["name", "path", "train_limit", "binarize"])
+            return .idx(name: name, path: path, trainLimit: limit, binarize: binarize)
+        case "quadratic":
+            guard let curvatures = try r.numbers("curvatures") else {
+                throw ConfigError(path: "dataset.curvatures", "is required: the a_i of f = 1/2 sum a_i (theta_i - b_i)^2")
+            }
+            guard !curvatures.isEmpty else { throw ConfigError(path: "dataset.curvatures", "must not be empty") }
+            for (i, a) in curvatures.enumerated() where a < 0 {
+                throw ConfigError(path: "dataset.curvatures[\(i)]", "must be >= 0 (a convex quadratic), got \(formatConfigNumber(a))")
+            }
+            let targets = try r.numbers("targets") ?? Array(repeating: 0, count: curvatures.count)
+            guard targets.count == curvatures.count else {
+                throw ConfigError(path: "dataset.targets", "has \(targets.count) values but curvatures has \(curvatures.count)")
+            }
+            guard let initial = try r.numbers("init") else { throw ConfigError(path: "dataset.init", "is required: the starting point") }
+            guard initial.count == curvatures.count else {
+                throw ConfigError(path: "dataset.init", "has \(initial.count) values but curvatures has \(curvatures.count)")
+            }
+            let noise = try r.number("noise") ?? 0
+            guard noise >= 0 else { throw ConfigError(path: "dataset.noise", "must be >= 0, got \(formatConfigNumber(noise))") }
+            try r.finish("dataset quadratic", allowed: ["name", "curvatures", "targets", "init", "noise"])
+            return .quadratic(curvatures: curvatures, targets: targets, initial: initial, noise: noise)
+        case "rosenbrock":
+            let a = try r.number("a") ?? 1
+            let b = try r.number("b") ?? 100
+            let initial = try r.numbers("init") ?? [-1.5, 2]
+            guard initial.count == 2 else { throw ConfigError(path: "dataset.init", "must hold 2 values [x0, y0], got \(initial.count)") }
+            try r.finish("dataset rosenbrock", allowed: ["name", "a", "b", "init"])
+            return .rosenbrock(a: a, b: b, initial: initial)
+        case "cifar10", "imdb":
+            throw ConfigError(path: "dataset.name", "\"\(name)\" is part of the spec but not supported by this version of adam-bench yet")
+        default:
+            var message = "unknown dataset \"\(name)\" (expected one of \(datasetNames.joined(separator: ", ")))"
+            if let near = closest(name, in: datasetNames) { message = "unknown dataset \"\(name)\"; did you mean \"\(near)\"?" }
+            throw ConfigError(path: "dataset.name", message)
+        }
+    }
+
+    static func parseModel(_ json: JSON) throws -> ModelConfig {
+        var r = try ObjectReader(json, path: "model")
+        guard let kindName = try r.string("kind") else {
+            throw ConfigError(path: "model.kind", "is required (one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let kind = ModelKind(rawValue: kindName) else {
+            var message = "unknown model \"\(kindName)\" (expected one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+            if let near = closest(kindName, in: ModelKind.allCases.map(\.rawValue)) { message += "; did you mean \"\(near)\"?" }
+            throw ConfigError(path: "model.kind", message)
+        }
+        guard ModelKind.available.contains(kind) else {
+            throw ConfigError(path: "model.kind", "\"\(kindName)\" is part of the spec but not supported by this version of adam-bench yet")
+        }
+        let l2 = try r.number("l2") ?? 0
+        guard l2 >= 0 else { throw ConfigError(path: "model.l2", "must be >= 0, got \(formatConfigNumber(l2))") }
+        let initName = try r.string("init") ?? "zeros"
+        let initialization: Initialization
+        switch initName {
+        case "zeros": initialization = .zeros
+        case "glorot-uniform": initialization = .glorotUniform
+        case "normal":
+            let std = try r.number("std") ?? 0.01
+            guard std > 0 else { throw ConfigError(path: "model.std", "must be > 0, got \(formatConfigNumber(std))") }
+            initialization = .normal(std: std)
+        default:
+            throw ConfigError(path: "model.init", "must be one of zeros, glorot-uniform, normal, got \"\(initName)\"")
+        }
+        if initName != "normal" && r.has("std") {
+            throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
+        }
+        try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"])
+        return ModelConfig(kind: kind, l2: l2, initialization: initialization)
+    }
+
+    static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {
+        var r = try ObjectReader(json, path: "training")
+        guard let epochs = try r.int("epochs", min: 1) else {
+            throw ConfigError(path: "training.epochs", "is required" + (synthetic ? " (for a synthetic objective, one epoch is one iteration)" : ""))
+        }
+        var seeds: [UInt64] = [1]
+        if let seed = try r.int("seed", min: 0) { seeds = [UInt64(seed)] }
+        if let list = r.raw("seeds") {
+            if r.has("seed") { throw ConfigError(path: "training.seeds", "give either \"seed\" or \"seeds\", not both") }
+            guard case .array(let items) = list, !items.isEmpty else {
+                throw ConfigError(path: "training.seeds", "must be a non-empty array of whole numbers")
+            }
+            seeds = try items.enumerated().map { UInt64(try ObjectReader.int($1, path: "training.seeds[\($0)]", min: 0)) }
+            if Set(seeds).count != seeds.count { throw ConfigError(path: "training.seeds", "must not repeat a seed") }
+        }
+        let logEvery = try r.int("log_every", min: 0) ?? 0
+        let evalEvery = try r.int("eval_every_epochs", min: 1) ?? 1
+        var batchSize = 128, shuffle = true, fullBatch = false
+        if synthetic {
+            for key in ["batch_size", "shuffle", "full_batch"] where r.has(key) {
+                throw ConfigError(path: "training.\(key)", "does not apply to a synthetic objective (always full batch); remove it")
+            }
+            fullBatch = true
+        } else {
+            batchSize = try r.int("batch_size", min: 1) ?? 128
+            shuffle = try r.bool("shuffle") ?? true
+            fullBatch = try r.bool("full_batch") ?? false
+        }
+        try r.finish("training", allowed: ["epochs", "batch_size", "seed", "seeds", "shuffle", "log_every", "eval_every_epochs", "full_batch"])
+        return TrainingConfig(epochs: epochs, batchSize: batchSize, seeds: seeds, shuffle: shuffle,
+                              logEvery: logEvery, evalEveryEpochs: evalEvery, fullBatch: fullBatch)
+    }
+
+    static func parseArm(_ json: JSON, path: String) throws -> ArmConfig {
+        var r = try ObjectReader(json, path: path)
+        guard let optimizerName = try r.string("optimizer") else {
+            throw ConfigError(path: "\(path).optimizer", "is required (one of \(Optimizers.names.joined(separator: ", ")))")
+        }
+        guard let spec = Optimizers.named(optimizerName) else {
+            var message = "unknown optimizer \"\(optimizerName)\" (expected one of \(Optimizers.names.joined(separator: ", ")))"
+            if optimizerName == "sfo" { message = "\"sfo\" is part of the spec but not supported by this version of adam-bench yet" }
+            else if let near = closest(optimizerName, in: Optimizers.names) { message += "; did you mean \"\(near)\"?" }
+            throw ConfigError(path: "\(path).optimizer", message)
+        }
+        let name = try r.string("name") ?? optimizerName
+        try checkName(name, path: "\(path).name")
+        var values: [(name: String, value: HyperValue)] = []
+        for h in spec.hyperparameters {
+            let key = "\(path).\(h.name)"
+            let given: HyperValue?
+            switch r.raw(h.name) {
+            case nil: given = nil
+            case .number(let x)?: given = .number(x)
+            case .bool(let b)?: given = .flag(b)
+            case .string(let s)?: given = .choice(s)
+            case let other?: throw ConfigError(path: key, "must be \(h.domain.summary), got \(other.typeName)")
+            }
+            guard let value = given ?? h.defaultValue else {
+                throw ConfigError(path: key, "is required for \(optimizerName) (it has no default)")
+            }
+            if let problem = h.domain.check(value) { throw ConfigError(path: key, problem) }
+            values.append((h.name, value))
+        }
+        let schedule = try r.raw("schedule").map { try parseSchedule($0, path: "\(path).schedule") } ?? .constant
+        let averaging = try r.raw("averaging").map { try parseAveraging($0, path: "\(path).averaging") }
+        try r.finish("optimizer \(optimizerName)",
+                     allowed: ["name", "optimizer"] + spec.hyperparameters.map(\.name) + ["schedule", "averaging"])
+        return ArmConfig(name: name, optimizer: optimizerName, hyperparameters: Hyperparameters(values),
+                         schedule: schedule, averaging: averaging)
+    }
+
+    static func parseSchedule(_ json: JSON, path: String) throws -> Schedule {
+        var r = try ObjectReader(json, path: path)
+        let kind = try r.string("kind") ?? "constant"
+        let result: Schedule
+        switch kind {
+        case "constant":
+            result = .constant
+        case "inverse-sqrt":
+            let per = try r.string("per") ?? "iteration"
+            guard let unit = ScheduleUnit(rawValue: per) else {
+                throw ConfigError(path: "\(path).per", "must be \"iteration\" or \"epoch\", got \"\(per)\"")
+            }
+            result = .inverseSqrt(per: unit)
+        default:
+            throw ConfigError(path: "\(path).kind", "must be \"constant\" or \"inverse-sqrt\", got \"\(kind)\"")
+        }
+        try r.finish("schedule \(kind)", allowed: kind == "constant" ? ["kind"] : ["kind", "per"])
+        return result
+    }
+
+    static func parseAveraging(_ json: JSON, path: String) throws -> AveragingKind {
+        if case .string(let s) = json {
+            switch s {
+            case "polyak": return .polyak
+            case "ema": return .ema(beta: 0.999)
+            default: throw ConfigError(path: path, "must be \"ema\", \"polyak\" or an object {\"kind\": ...}, got \"\(s)\"")
+            }
+        }
+        var r = try ObjectReader(json, path: path)
+        let kind = try r.string("kind") ?? ""
+        switch kind {
+        case "ema":
+            let beta = try r.number("beta") ?? 0.999
+            guard beta > 0 && beta < 1 else { throw ConfigError(path: "\(path).beta", "must be in (0, 1), got \(formatConfigNumber(beta))") }
+            try r.finish("averaging ema", allowed: ["kind", "beta"])
+            return .ema(beta: beta)
+        case "polyak":
+            try r.finish("averaging polyak", allowed: ["kind"])
+            return .polyak
+        default:
+            throw ConfigError(path: "\(path).kind", "must be \"ema\" or \"polyak\"")
+        }
+    }
+}

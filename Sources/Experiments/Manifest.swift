@@ -1,0 +1,49 @@
+// manifest.json: everything needed to trace a result back to its inputs and machine.
+import Datasets
+import Foundation
+import Optim
+
+public enum Manifest {
+    public static let version = "0.1.0"
+
+    public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
+                              started: Date, finished: Date, results: [ArmResult]) -> String {
+        let iso = ISO8601DateFormatter()
+        let arms: [JSON] = results.map { r in
+            var pairs: [(String, JSON)] = [("arm", .string(r.arm.name)), ("seed", .number(Double(r.seed))),
+                                           ("wall_seconds", .number((r.wallSeconds * 1000).rounded() / 1000))]
+            switch r.status {
+            case .ok: pairs.append(("status", .string("ok")))
+            case .diverged(let t): pairs += [("status", .string("diverged")), ("diverged_at_iteration", .number(Double(t)))]
+            }
+            let evaluation = r.arm.averaging.map { "averaged parameters: \($0.name)" } ?? "current parameters"
+            pairs.append(("evaluation_uses", .string(evaluation)))
+            return .object(pairs)
+        }
+        let root: JSON = .object([
+            ("adam_bench_version", .string(version)),
+            ("config_file", .string(config.source)),
+            ("config", config.resolvedJSON),
+            ("data_files", .array(files.map { f in
+                .object([("path", .string(f.path)), ("sha256", .string(f.sha256)), ("content_sha256", .string(f.contentSHA256))])
+            })),
+            ("cpu", .string(cpuModel())),
+            ("threads", .number(Double(threads))),
+            ("started", .string(iso.string(from: started))),
+            ("finished", .string(iso.string(from: finished))),
+            ("wall_seconds", .number((finished.timeIntervalSince(started) * 1000).rounded() / 1000)),
+            ("arms", .array(arms)),
+        ])
+        return root.rendered() + "\n"
+    }
+
+    public static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+}

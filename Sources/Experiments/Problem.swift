@@ -1,0 +1,57 @@
+// What an experiment trains on: a dataset with a model, or a synthetic objective.
+import Datasets
+import Foundation
+import Kernels
+import NN
+
+public enum Problem: @unchecked Sendable {
+    case supervised(Dataset, ModelConfig)
+    case objective(Objective)
+
+    public var dataFiles: [DataFile] {
+        if case .supervised(let d, _) = self { return d.files }
+        return []
+    }
+
+    /// Examples per epoch (1 for a synthetic objective).
+    public var trainCount: Int {
+        switch self {
+        case .supervised(let d, _): return d.train.count
+        case .objective: return 1
+        }
+    }
+}
+
+extension ExperimentConfig {
+    /// Loads the data the config names from `dataDirectory` (DatasetError when missing or malformed).
+    public func loadProblem(dataDirectory: String) throws -> Problem {
+        switch dataset {
+        case .idx(let name, let path, let limit, let binarize):
+            let dir = path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
+            let data = try MNIST.load(directory: dir, datasetName: name,
+                                      options: MNIST.Options(trainLimit: limit, binarize: binarize))
+            return .supervised(data, model!)
+        case .quadratic(let a, let b, let initial, let noise):
+            return .objective(Quadratic(curvatures: a, targets: b, initial: initial.map { Float($0) }, noise: noise))
+        case .rosenbrock(let a, let b, let initial):
+            return .objective(Rosenbrock(a: a, b: b, initial: initial.map { Float($0) }))
+        }
+    }
+
+    /// Minibatch size actually used: the whole training set with `full_batch`.
+    func batchSize(trainCount: Int) -> Int { training.fullBatch ? trainCount : min(training.batchSize, trainCount) }
+
+    public func iterationsPerEpoch(trainCount: Int) -> Int {
+        dataset.isSynthetic ? 1 : (trainCount + batchSize(trainCount: trainCount) - 1) / batchSize(trainCount: trainCount)
+    }
+}
+
+/// Builds the model a config names, with scratch for minibatches up to `maxBatch`.
+public func makeModel(_ m: ModelConfig, inputSize: Int, classes: Int, maxBatch: Int, threads: Int) -> Model {
+    switch m.kind {
+    case .logisticRegression:
+        return LogisticRegression(inputSize: inputSize, classes: classes, maxBatch: maxBatch, threads: threads)
+    case .mlp, .cnn, .vae:
+        preconditionFailure("model \(m.kind.rawValue) is rejected by config validation in this version")
+    }
+}

@@ -1,0 +1,34 @@
+// What one training arm produces: its curve rows, its status and its timings.
+
+/// One row of curves.csv. Missing values are nil and print as empty cells.
+public struct CurveRow: Sendable, Equatable {
+    public var epoch: Double
+    public var iteration: Int
+    public var trainLoss: Double?
+    public var evalTrainLoss: Double?
+    public var testLoss: Double?
+    public var testAccuracy: Double?
+}
+
+public enum ArmStatus: Sendable, Equatable {
+    case ok
+    /// Loss became NaN or infinite at this iteration; the arm stopped there.
+    case diverged(iteration: Int)
+}
+
+public struct EpochTiming: Sendable, Equatable {
+    public var epoch: Int
+    public var wallSeconds: Double
+    public var trainSeconds: Double
+    public var evalSeconds: Double
+    public var examples: Int
+}
+
+public struct ArmResult: Sendable {
+    public var arm: ArmConfig
+    public var seed: UInt64
+    public var rows: [CurveRow]
+    public var status: ArmStatus
+    public var timings: [EpochTiming]
+    public var wallSeconds: Double
+}

@@ -1,0 +1,77 @@
+// Runs every arm of an experiment for every seed and writes the results folder.
+// Arms are independent, so they run side by side on the available threads; each arm's numbers
+// depend only on its config and seed, never on the thread count.
+import Datasets
+import Foundation
+import Kernels
+import NN
+
+public struct RunOptions: Sendable {
+    public var outRoot = "results"
+    public var threads = 1
+    public init(outRoot: String = "results", threads: Int = 1) {
+        self.outRoot = outRoot
+        self.threads = threads
+    }
+}
+
+public struct RunOutcome: Sendable {
+    public let directory: String
+    public let results: [ArmResult]
+}
+
+public enum ExperimentRunner {
+    /// The parameters every arm of one seed starts from.
+    static func initialParameters(_ config: ExperimentConfig, _ data: Dataset, _ m: ModelConfig, seed: UInt64) -> FloatBuffer {
+        let model = makeModel(m, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
+        let params = FloatBuffer(count: model.parameterCount)
+        var rng = RNG(seed: seed, stream: .initialization)
+        model.initialize(params.base, m.initialization, rng: &rng)
+        return params
+    }
+
+    /// Trains all (arm, seed) pairs; results come back in arm order, then seed order.
+    public static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?) -> [ArmResult] {
+        let items = config.arms.flatMap { arm in config.training.seeds.map { (arm, $0) } }
+        // Run up to `threads` arms at once; leftover threads go to the kernels inside each arm.
+        let concurrent = max(1, min(threads, items.count))
+        let inner = max(1, threads / concurrent)
+        var initial: [UInt64: FloatBuffer] = [:]
+        if case .supervised(let data, let m) = problem {
+            for seed in config.training.seeds { initial[seed] = initialParameters(config, data, m, seed: seed) }
+        }
+        let slots = UnsafeMutableBufferPointer<ArmResult?>.allocate(capacity: items.count)
+        slots.initialize(repeating: nil)
+        defer { slots.deallocate() }
+        let box = UncheckedSendable((slots, initial))
+        parallelFor(items.count, threads: concurrent) { i in
+            let (arm, seed) = items[i]
+            let result: ArmResult
+            switch problem {
+            case .supervised(let data, let m):
+                result = SupervisedTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m,
+                                           threads: inner, progress: progress).run(initial: box.value.1[seed]!)
+            case .objective(let objective):
+                // Each arm needs its own objective only if objectives held state; they do not.
+                result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress).run()
+            }
+            box.value.0[i] = result
+        }
+        return slots.map { $0! }
+    }
+
+    /// Writes curves.csv, summary.csv, timings.csv and manifest.json into OUT/<name>/.
+    public static func write(_ config: ExperimentConfig, problem: Problem, results: [ArmResult], options: RunOptions,
+                             started: Date) throws -> RunOutcome {
+        let dir = (options.outRoot as NSString).appendingPathComponent(config.name)
+        try OutputFiles.makeDirectory(dir)
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        try OutputFiles.writeAtomically(CurvesCSV.render(results), to: path("curves.csv"))
+        try OutputFiles.writeAtomically(SummaryCSV.render(results), to: path("summary.csv"))
+        try OutputFiles.writeAtomically(TimingsCSV.render(results), to: path("timings.csv"))
+        try OutputFiles.writeAtomically(Manifest.render(config: config, files: problem.dataFiles, threads: options.threads,
+                                                        started: started, finished: Date(), results: results),
+                                        to: path("manifest.json"))
+        return RunOutcome(directory: dir, results: results)
+    }
+}

@@ -1,0 +1,223 @@
+// The training loop of one arm for one seed. Deterministic: the same config, seed and initial
+// parameters give the same rows bit for bit, whatever else runs at the same time.
+import Datasets
+import Foundation
+import Kernels
+import NN
+import Optim
+
+/// Receives progress from running arms; the command line prints it on stderr.
+public protocol ProgressSink: AnyObject, Sendable {
+    func epochFinished(arm: String, seed: UInt64, epoch: Int, of epochs: Int, row: CurveRow?, seconds: Double)
+}
+
+/// Collects curve rows: accumulates minibatch losses between log points.
+struct CurveRecorder {
+    var rows: [CurveRow] = []
+    private var lossSum = 0.0
+    private var lossCount = 0
+
+    mutating func add(trainLoss: Double) {
+        lossSum += trainLoss
+        lossCount += 1
+    }
+
+    /// Appends a row; train_loss is the mean of the minibatch losses since the last row.
+    mutating func emit(iteration: Int, epoch: Double, eval: (train: Double?, test: Double?, accuracy: Double?)? = nil) {
+        let train: Double? = lossCount > 0 ? lossSum / Double(lossCount) : nil
+        rows.append(CurveRow(epoch: epoch, iteration: iteration, trainLoss: train, evalTrainLoss: eval?.train,
+                             testLoss: eval?.test, testAccuracy: eval?.accuracy))
+        lossSum = 0
+        lossCount = 0
+    }
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// Trains one arm on a dataset from the given initial parameters.
+struct SupervisedTrainer {
+    let config: ExperimentConfig
+    let arm: ArmConfig
+    let seed: UInt64
+    let data: Dataset
+    let modelConfig: ModelConfig
+    let threads: Int
+    weak var progress: ProgressSink?
+
+    func run(initial: FloatBuffer) -> ArmResult {
+        let started = ContinuousClock.now
+        let train = data.train, n = train.count, d = train.inputSize
+        let batch = config.batchSize(trainCount: n)
+        let perEpoch = config.iterationsPerEpoch(trainCount: n)
+        let epochs = config.training.epochs, totalIterations = perEpoch * epochs
+        let model = makeModel(modelConfig, inputSize: d, classes: data.classes, maxBatch: batch, threads: threads)
+        let count = model.parameterCount
+
+        // Everything the loop touches is allocated here, once.
+        let params = FloatBuffer(count: count)
+        params.copy(from: initial)
+        let grads = FloatBuffer(count: count)
+        let optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count, threads: threads)
+        let average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
+        let evalParams = average == nil ? params : FloatBuffer(count: count)
+        let batchX = FloatBuffer(count: batch * d)
+        var batchY = [Int32](repeating: 0, count: batch)
+        var order = (0..<Int32(n)).map { $0 }
+        var shuffleRNG = RNG(seed: seed, stream: .shuffle)
+        var noiseRNG = RNG(seed: seed, stream: .dropout)
+        let l2 = Float(modelConfig.l2)
+
+        var recorder = CurveRecorder()
+        var timings: [EpochTiming] = []
+        var status = ArmStatus.ok
+
+        func evaluateAll() -> (train: Double?, test: Double?, accuracy: Double?) {
+            if let average { average.write(into: evalParams.base, current: params.base) }
+            let t = evaluate(model, evalParams, train)
+            let s = evaluate(model, evalParams, data.test)
+            return (t.loss, s.loss, s.accuracy)
+        }
+
+        recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
+        var iteration = 0
+        training: for epoch in 1...epochs {
+            let epochStart = ContinuousClock.now
+            var evalSeconds = 0.0
+            if config.training.shuffle { shuffleRNG.shuffle(&order) }
+            for b in 0..<perEpoch {
+                iteration += 1
+                let lo = b * batch, m = min(batch, n - lo)
+                let loss: Double = train.labels.withUnsafeBufferPointer { labels in
+                    batchY.withUnsafeMutableBufferPointer { y in
+                        var xPtr = UnsafePointer(batchX.base), yPtr = UnsafePointer(y.baseAddress!)
+                        if config.training.shuffle {
+                            for r in 0..<m {
+                                let src = Int(order[lo + r])
+                                (batchX.base + r * d).update(from: train.x.base + src * d, count: d)
+                                y[r] = labels[src]
+                            }
+                        } else {
+                            // File order: the minibatch is a contiguous block already.
+                            xPtr = UnsafePointer(train.x.base + lo * d)
+                            yPtr = labels.baseAddress! + lo
+                        }
+                        return model.lossAndGradient(parameters: params.base, gradients: grads.base, x: xPtr, labels: yPtr,
+                                                     count: m, rng: &noiseRNG)
+                    }
+                }
+                recorder.add(trainLoss: loss)
+                let seen = Double((epoch - 1) * n + min(n, lo + m)) / Double(n)
+                guard loss.isFinite else {
+                    recorder.emit(iteration: iteration, epoch: seen)
+                    status = .diverged(iteration: iteration)
+                    break training
+                }
+                model.addL2(l2, parameters: params.base, gradients: grads.base)
+                optimizer.step(parameters: params.base, gradients: grads.base,
+                               lr: arm.schedule.rate(arm.lr, iteration: iteration, epoch: epoch))
+                average?.update(params.base)
+
+                let epochEnd = b == perEpoch - 1
+                let evaluateNow = epochEnd && (epoch % config.training.evalEveryEpochs == 0 || epoch == epochs)
+                let logNow = evaluateNow || iteration == totalIterations ||
+                    (config.training.logEvery > 0 && iteration % config.training.logEvery == 0)
+                if logNow {
+                    var eval: (train: Double?, test: Double?, accuracy: Double?)? = nil
+                    if evaluateNow {
+                        let evalStart = ContinuousClock.now
+                        eval = evaluateAll()
+                        evalSeconds = seconds(since: evalStart)
+                    }
+                    recorder.emit(iteration: iteration, epoch: seen, eval: eval)
+                    if let e = eval, !(e.train!.isFinite && e.test!.isFinite) {
+                        status = .diverged(iteration: iteration)
+                        break training
+                    }
+                }
+            }
+            let wall = seconds(since: epochStart)
+            timings.append(EpochTiming(epoch: epoch, wallSeconds: wall, trainSeconds: wall - evalSeconds,
+                                       evalSeconds: evalSeconds, examples: n))
+            progress?.epochFinished(arm: arm.name, seed: seed, epoch: epoch, of: epochs, row: recorder.rows.last, seconds: wall)
+        }
+        return ArmResult(arm: arm, seed: seed, rows: recorder.rows, status: status, timings: timings,
+                         wallSeconds: seconds(since: started))
+    }
+}
+
+/// Mean loss and accuracy of `params` on all of `set`, in chunks of the model's batch.
+func evaluate(_ model: Model, _ params: FloatBuffer, _ set: LabeledData) -> (loss: Double, accuracy: Double) {
+    var lossSum = 0.0, correct = 0, lo = 0
+    set.labels.withUnsafeBufferPointer { labels in
+        while lo < set.count {
+            let m = min(model.maxBatch, set.count - lo)
+            let r = model.evaluate(parameters: params.base, x: set.x.base + lo * set.inputSize,
+                                   labels: labels.baseAddress! + lo, count: m)
+            lossSum += r.lossSum
+            correct += r.correct
+            lo += m
+        }
+    }
+    return (lossSum / Double(set.count), Double(correct) / Double(set.count))
+}
+
+/// Runs an optimizer on a synthetic objective: one full-batch iteration per epoch.
+struct ObjectiveTrainer {
+    let config: ExperimentConfig
+    let arm: ArmConfig
+    let seed: UInt64
+    let objective: Objective
+    weak var progress: ProgressSink?
+
+    func run() -> ArmResult {
+        let started = ContinuousClock.now
+        let count = objective.dimension, epochs = config.training.epochs
+        let params = FloatBuffer(objective.initial), grads = FloatBuffer(count: count)
+        let optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count)
+        let average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
+        let evalParams = average == nil ? params : FloatBuffer(count: count)
+        var noiseRNG = RNG(seed: seed, stream: .gradientNoise)
+        var recorder = CurveRecorder()
+        var timings: [EpochTiming] = []
+        var status = ArmStatus.ok
+
+        func evaluateAll() -> (train: Double?, test: Double?, accuracy: Double?) {
+            if let average { average.write(into: evalParams.base, current: params.base) }
+            return (objective.value(evalParams.base), nil, nil)
+        }
+
+        recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
+        for t in 1...epochs {
+            let stepStart = ContinuousClock.now
+            let loss = objective.value(params.base)
+            recorder.add(trainLoss: loss)
+            guard loss.isFinite else {
+                recorder.emit(iteration: t, epoch: Double(t))
+                status = .diverged(iteration: t)
+                break
+            }
+            objective.gradient(params.base, into: grads.base, rng: &noiseRNG)
+            optimizer.step(parameters: params.base, gradients: grads.base, lr: arm.schedule.rate(arm.lr, iteration: t, epoch: t))
+            average?.update(params.base)
+            let evaluateNow = t % config.training.evalEveryEpochs == 0 || t == epochs
+            if evaluateNow || (config.training.logEvery > 0 && t % config.training.logEvery == 0) {
+                let eval = evaluateNow ? evaluateAll() : nil
+                recorder.emit(iteration: t, epoch: Double(t), eval: eval)
+                if let v = eval?.train, !v.isFinite {
+                    status = .diverged(iteration: t)
+                    break
+                }
+            }
+            let wall = seconds(since: stepStart)
+            timings.append(EpochTiming(epoch: t, wallSeconds: wall, trainSeconds: wall, evalSeconds: 0, examples: 1))
+            if t == epochs || t % max(1, epochs / 20) == 0 {
+                progress?.epochFinished(arm: arm.name, seed: seed, epoch: t, of: epochs, row: recorder.rows.last, seconds: wall)
+            }
+        }
+        return ArmResult(arm: arm, seed: seed, rows: recorder.rows, status: status, timings: timings,
+                         wallSeconds: seconds(since: started))
+    }
+}

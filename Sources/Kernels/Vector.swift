@@ -1,0 +1,53 @@
+// Vector primitives on contiguous Float memory, written with explicit SIMD types: Swift does not
+// reassociate floating-point additions, so a reduction only vectorises if we say how.
+
+public typealias Vec16 = SIMD16<Float>
+
+@inline(__always)
+public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
+}
+
+@inline(__always)
+public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
+}
+
+/// Σ x[i]·y[i] over n elements, in a fixed order (two 16-lane accumulators, then the tail).
+@inline(__always)
+public func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = Vec16(), acc1 = Vec16()
+    var i = 0
+    while i + 32 <= n {
+        acc0 = acc0.addingProduct(load16(x + i), load16(y + i))
+        acc1 = acc1.addingProduct(load16(x + i + 16), load16(y + i + 16))
+        i += 32
+    }
+    if i + 16 <= n {
+        acc0 = acc0.addingProduct(load16(x + i), load16(y + i))
+        i += 16
+    }
+    var s = (acc0 + acc1).sum()
+    while i < n { s = s.addingProduct(x[i], y[i]); i += 1 }
+    return s
+}
+
+/// y[i] += alpha·x[i] over n elements.
+@inline(__always)
+public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let a = Vec16(repeating: alpha)
+    var i = 0
+    while i + 16 <= n {
+        store16(load16(y + i).addingProduct(a, load16(x + i)), y + i)
+        i += 16
+    }
+    while i < n { y[i] = y[i].addingProduct(alpha, x[i]); i += 1 }
+}
+
+/// x[i] *= alpha over n elements; alpha == 0 writes zeros without reading x (so NaN is cleared).
+@inline(__always)
+public func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ n: Int) {
+    if alpha == 0 { x.update(repeating: 0, count: n); return }
+    if alpha == 1 { return }
+    for i in 0..<n { x[i] *= alpha }
+}

@@ -1,0 +1,110 @@
+// The interface between a model and the training loop: one flat parameter vector with named
+// views, a gradient with the same layout, and a loss on a minibatch of (x, label) rows.
+import Kernels
+
+/// A named slice of the flat parameter vector (llm.c's malloc_and_point_parameters).
+public struct ParameterView: Sendable, Equatable {
+    public let name: String
+    public let offset: Int
+    public let count: Int
+    /// Weights take L2 and random initialisation; biases do neither.
+    public let isWeight: Bool
+    /// For Glorot initialisation: the layer's inputs and outputs.
+    public let fanIn: Int, fanOut: Int
+}
+
+/// Lays out views one after another.
+public struct ParameterLayout: Sendable {
+    public private(set) var views: [ParameterView] = []
+    public private(set) var count = 0
+    public init() {}
+
+    /// Appends a (rows, cols) weight matrix with fan-in cols and fan-out rows; returns its offset.
+    @discardableResult
+    public mutating func weight(_ name: String, rows: Int, cols: Int) -> Int {
+        append(ParameterView(name: name, offset: count, count: rows * cols, isWeight: true, fanIn: cols, fanOut: rows))
+    }
+
+    @discardableResult
+    public mutating func bias(_ name: String, count n: Int) -> Int {
+        append(ParameterView(name: name, offset: count, count: n, isWeight: false, fanIn: 0, fanOut: n))
+    }
+
+    private mutating func append(_ v: ParameterView) -> Int {
+        views.append(v)
+        count += v.count
+        return v.offset
+    }
+}
+
+public enum Initialization: Sendable, Equatable {
+    case zeros
+    /// U(−r, r) with r = √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010).
+    case glorotUniform
+    case normal(std: Double)
+
+    public var name: String {
+        switch self {
+        case .zeros: return "zeros"
+        case .glorotUniform: return "glorot-uniform"
+        case .normal: return "normal"
+        }
+    }
+}
+
+/// A supervised model trained on minibatches of rows.
+public protocol Model: AnyObject {
+    var inputSize: Int { get }
+    var layout: ParameterLayout { get }
+    /// The largest minibatch the scratch buffers hold; evaluation runs in chunks of it.
+    var maxBatch: Int { get }
+
+    /// Mean data loss of the minibatch (no L2) at `parameters`; writes its gradient to
+    /// `gradients` (overwritten, same layout). x is (n, inputSize), labels is (n).
+    /// `rng` drives training-time noise (dropout); deterministic models ignore it.
+    func lossAndGradient(parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                         x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int,
+                         rng: inout RNG) -> Double
+
+    /// Summed loss and number of correct predictions on n rows, noise off. n <= maxBatch.
+    func evaluate(parameters: UnsafePointer<Float>, x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                  count n: Int) -> (lossSum: Double, correct: Int)
+}
+
+extension Model {
+    public var parameterCount: Int { layout.count }
+
+    /// Fills weights per `initialization` (in view order, one stream) and biases with zeros.
+    public func initialize(_ parameters: UnsafeMutablePointer<Float>, _ initialization: Initialization, rng: inout RNG) {
+        for v in layout.views {
+            let p = parameters + v.offset
+            guard v.isWeight else { p.update(repeating: 0, count: v.count); continue }
+            switch initialization {
+            case .zeros:
+                p.update(repeating: 0, count: v.count)
+            case .glorotUniform:
+                let r = Float((6 / Double(v.fanIn + v.fanOut)).squareRoot())
+                for i in 0..<v.count { p[i] = (2 * rng.uniform() - 1) * r }
+            case .normal(let std):
+                for i in 0..<v.count { p[i] = Float(rng.normal() * std) }
+            }
+        }
+    }
+
+    /// Adds λ·w to the gradient of every weight (the gradient of (λ/2)·Σw²); biases are exempt.
+    public func addL2(_ lambda: Float, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
+        guard lambda != 0 else { return }
+        for v in layout.views where v.isWeight {
+            axpy(lambda, parameters + v.offset, gradients + v.offset, v.count)
+        }
+    }
+
+    /// (λ/2)·Σw² over weights, for reporting the full objective.
+    public func l2Penalty(_ lambda: Float, parameters: UnsafePointer<Float>) -> Double {
+        var s = 0.0
+        for v in layout.views where v.isWeight {
+            s += Double(dot(parameters + v.offset, parameters + v.offset, v.count))
+        }
+        return 0.5 * Double(lambda) * s
+    }
+}

@@ -1,0 +1,38 @@
+// AdaDelta (Zeiler 2012).
+import Kernels
+
+/// `adadelta`: Eg ← ρ·Eg + (1−ρ)·g²;  Δ ← √(Ex + eps) / √(Eg + eps) · g;
+/// Ex ← ρ·Ex + (1−ρ)·Δ²;  θ ← θ − lr·Δ.  eps sits inside both square roots.
+/// Defaults: lr 1.0, rho 0.9, eps 1e-6 (as PyTorch).
+public final class AdaDelta: Optimizer {
+    public let count: Int
+    public let rho: Float, eps: Float
+    public private(set) var steps = 0
+    let meanSquareGradient: FloatBuffer
+    let meanSquareDelta: FloatBuffer
+    let threads: Int
+
+    public init(count: Int, rho: Float, eps: Float, threads: Int = 1) {
+        self.count = count
+        self.rho = rho
+        self.eps = eps
+        self.threads = threads
+        meanSquareGradient = FloatBuffer(count: count)
+        meanSquareDelta = FloatBuffer(count: count)
+    }
+
+    public func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, lr: Float) {
+        steps += 1
+        let eg = meanSquareGradient.base, ex = meanSquareDelta.base
+        let rho = rho, oneMinusRho = 1 - rho, eps = eps
+        forEachChunk(count, threads: threads) { lo, hi in
+            for i in lo..<hi {
+                let egi = rho * eg[i] + oneMinusRho * g[i] * g[i]
+                eg[i] = egi
+                let delta = (ex[i] + eps).squareRoot() / (egi + eps).squareRoot() * g[i]
+                ex[i] = rho * ex[i] + oneMinusRho * delta * delta
+                p[i] -= lr * delta
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+// AdaMax (Kingma & Ba 2015, Algorithm 2, section 7.1).
+import Kernels
+
+/// `adamax`: m ← β1·m + (1−β1)·g;  u ← max(β2·u, |g| + ε);  θ ← θ − (lr/(1−β1^t))·m/u.
+/// u has no bias correction. ε sits inside the max, so u > 0 and the division is safe
+/// (PyTorch's form). Defaults lr 0.002, β1 0.9, β2 0.999, ε 1e-8.
+public final class AdaMax: Optimizer {
+    public let count: Int
+    public let beta1: Double, beta2: Double, eps: Double
+    public private(set) var steps = 0
+    let m: FloatBuffer
+    let u: FloatBuffer
+    let threads: Int
+
+    public init(count: Int, beta1: Double, beta2: Double, eps: Double, threads: Int = 1) {
+        self.count = count
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.threads = threads
+        m = FloatBuffer(count: count)
+        u = FloatBuffer(count: count)
+    }
+
+    public func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, lr: Float) {
+        steps += 1
+        let stepScale = Float(Double(lr) / (1 - pow_(beta1, Double(steps))))
+        let b1 = Float(beta1), c1 = Float(1 - beta1), b2 = Float(beta2), eps = Float(eps)
+        let mb = m.base, ub = u.base
+        forEachChunk(count, threads: threads) { lo, hi in
+            for i in lo..<hi {
+                let mi = b1 * mb[i] + c1 * g[i]
+                let decayed = b2 * ub[i], current = abs(g[i]) + eps
+                let ui = decayed > current ? decayed : current
+                mb[i] = mi
+                ub[i] = ui
+                p[i] -= stepScale * mi / ui
+            }
+        }
+    }
+}

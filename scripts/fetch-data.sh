@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fills DATA_DIR (default data/) with MNIST, and Fashion-MNIST when its Debian package is
+# installed. MNIST comes from ../shared/data/mnist when that exists (the team's machines),
+# else from a public mirror. Every file is checked against the SHA-256 of its uncompressed
+# content, which is the same whatever the mirror or compression.
+set -euo pipefail
+
+DATA_DIR=${1:-data}
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared="$here/../shared/data/mnist"
+mirrors=(
+  "https://ossci-datasets.s3.amazonaws.com/mnist"
+  "https://storage.googleapis.com/cvdf-datasets/mnist"
+)
+declare -A sha=(
+  [train-images-idx3-ubyte]=ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db
+  [train-labels-idx1-ubyte]=65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5
+  [t10k-images-idx3-ubyte]=0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7
+  [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
+)
+
+content_sha() {  # SHA-256 of a file's content, decompressed if it is gzip (magic bytes 1f 8b)
+  if [ "$(od -An -tx1 -N2 "$1" | tr -d ' ')" = "1f8b" ]; then
+    gzip -dc "$1" | sha256sum | cut -d' ' -f1
+  else
+    sha256sum "$1" | cut -d' ' -f1
+  fi
+}
+
+mkdir -p "$DATA_DIR/mnist"
+for name in "${!sha[@]}"; do
+  dest="$DATA_DIR/mnist/$name.gz"
+  if [ -f "$dest" ] && [ "$(content_sha "$dest")" = "${sha[$name]}" ]; then
+    continue
+  fi
+  rm -f "$dest"
+  if [ -f "$shared/$name.gz" ]; then
+    cp "$shared/$name.gz" "$dest.part"
+  elif [ -f "$shared/$name" ]; then
+    gzip -c "$shared/$name" > "$dest.part"
+  else
+    ok=0
+    for m in "${mirrors[@]}"; do
+      echo "fetching $m/$name.gz" >&2
+      if curl -fsSL --retry 2 -o "$dest.part" "$m/$name.gz"; then ok=1; break; fi
+    done
+    [ $ok = 1 ] || { echo "error: could not download $name.gz from any mirror; copy the MNIST files into $DATA_DIR/mnist by hand" >&2; exit 3; }
+  fi
+  got=$(content_sha "$dest.part")
+  if [ "$got" != "${sha[$name]}" ]; then
+    rm -f "$dest.part"
+    echo "error: $name has SHA-256 $got, expected ${sha[$name]}; the source is damaged" >&2
+    exit 3
+  fi
+  chmod u+w "$dest.part"
+  mv "$dest.part" "$dest"
+done
+echo "MNIST ready in $DATA_DIR/mnist" >&2
+
+# Fashion-MNIST: Debian's dataset-fashion-mnist package, when installed.
+for dir in /usr/share/dataset-fashion-mnist /usr/share/fashion-mnist /usr/share/datasets/fashion-mnist; do
+  if [ -d "$dir" ] && [ ! -e "$DATA_DIR/fashion-mnist" ]; then
+    ln -s "$dir" "$DATA_DIR/fashion-mnist"
+    echo "Fashion-MNIST linked from $dir" >&2
+  fi
+done
