@@ -39,9 +39,13 @@ enum RunCommand {
     static func main(_ args: [String]) throws {
         let a = try Arguments(args, valued: SharedOptions.valued, switches: SharedOptions.switches)
         let options = try SharedOptions(a)
-        for config in try options.loadConfigs(a.positional) {
+        let configs = try options.loadConfigs(a.positional)
+        // Fail on an unusable results folder now, not after hours of training.
+        try OutputFiles.makeDirectory(options.outRoot)
+        for config in configs {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
+            try OutputFiles.makeDirectory(ExperimentRunner.directory(config, outRoot: options.outRoot))
             let total = config.arms.count * config.training.seeds.count * config.training.epochs
             let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: total)
             let results = ExperimentRunner.train(config, problem: problem, threads: options.threads, progress: progress)

@@ -20,10 +20,11 @@ public enum Gzip {
             throw DatasetError(file: file, "is not gzip data (it does not start with the gzip magic bytes 1f 8b)",
                                hint: "if the file is uncompressed, drop the .gz from its name")
         }
-        // The trailer holds the uncompressed size mod 2^32: a good first guess, capped for safety.
+        // The trailer holds the uncompressed size mod 2^32: a good first guess when plausible (a
+        // damaged file's trailer is noise, so never trust it beyond 64x the input).
         let n = input.count
         let sizeHint = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-        var output = [UInt8](repeating: 0, count: max(1 << 16, min(sizeHint, 1 << 30)))
+        var output = [UInt8](repeating: 0, count: max(1 << 16, min(sizeHint, 64 * n)))
         var produced = 0
 
         var stream = z_stream()

@@ -60,10 +60,14 @@ public enum ExperimentRunner {
         return slots.map { $0! }
     }
 
+    public static func directory(_ config: ExperimentConfig, outRoot: String) -> String {
+        (outRoot as NSString).appendingPathComponent(config.name)
+    }
+
     /// Writes curves.csv, summary.csv, timings.csv and manifest.json into OUT/<name>/.
     public static func write(_ config: ExperimentConfig, problem: Problem, results: [ArmResult], options: RunOptions,
                              started: Date) throws -> RunOutcome {
-        let dir = (options.outRoot as NSString).appendingPathComponent(config.name)
+        let dir = directory(config, outRoot: options.outRoot)
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         try OutputFiles.writeAtomically(CurvesCSV.render(results), to: path("curves.csv"))

@@ -1,0 +1,128 @@
+// The adam-bench binary run as a user runs it: commands, files written, exit statuses.
+import Foundation
+import TestSupport
+import Testing
+
+let tinyConfig = """
+{"name": "e2e", "description": "tiny end-to-end run",
+ "dataset": {"name": "mnist", "path": "m"},
+ "model": {"kind": "logistic-regression", "l2": 0.0001},
+ "training": {"epochs": 2, "batch_size": 32, "log_every": 2},
+ "arms": [{"name": "adam", "optimizer": "adam", "lr": 0.01},
+          {"name": "adagrad", "optimizer": "adagrad", "lr": 0.1},
+          {"name": "sgd-nesterov", "optimizer": "nesterov", "lr": 0.05}]}
+"""
+
+func workspace() throws -> TemporaryDirectory {
+    let dir = TemporaryDirectory()
+    try Fixtures.writeMNIST(to: dir.file("data/m"), train: 100, test: 40, gzip: true)
+    _ = dir.write(tinyConfig, to: "e2e.json")
+    return dir
+}
+
+@Test func versionAndHelp() throws {
+    let version = try Binary.run(["--version"])
+    #expect(version.status == 0 && version.stdout.hasPrefix("adam-bench "))
+    let help = try Binary.run(["--help"])
+    #expect(help.status == 0 && help.stdout.contains("adam-bench run CONFIG..."))
+    let config = try Binary.run(["help", "config"])
+    #expect(config.status == 0 && config.stdout.contains("beta1_decay=1 (0, 1]"))
+    let none = try Binary.run([])
+    #expect(none.status == 2)
+}
+
+@Test func runWritesEveryResultFileAndReportsOnStderr() throws {
+    let dir = try workspace()
+    let out = try Binary.run(["run", "e2e.json", "--data-dir", "data", "--out", "res", "--threads", "2"], directory: dir.path)
+    #expect(out.status == 0, "\(out.stderr)")
+    #expect(out.stdout.isEmpty)  // results go to files, progress to stderr
+    #expect(out.stderr.contains("e2e adam seed 1: epoch 2/2"))
+    #expect(out.stderr.contains("wrote res/e2e/"))
+    for file in ["curves.csv", "summary.csv", "timings.csv", "manifest.json"] {
+        #expect(FileManager.default.fileExists(atPath: dir.file("res/e2e/\(file)")), "\(file)")
+    }
+    let curves = dir.read("res/e2e/curves.csv")!
+    #expect(curves.hasPrefix("arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy\nadam,1,0,0,,2.3025851,"))
+    let manifest = dir.read("res/e2e/manifest.json")!
+    #expect(manifest.contains("\"content_sha256\"") && manifest.contains("\"threads\": 2"))
+}
+
+@Test func curvesAreByteIdenticalForOneAndTwoThreads() throws {
+    let dir = try workspace()
+    for threads in ["1", "2"] {
+        let out = try Binary.run(["run", "e2e.json", "--out", "t\(threads)", "--threads", threads, "--quiet"],
+                                 environment: ["ADAM_BENCH_DATA": dir.file("data")], directory: dir.path)
+        #expect(out.status == 0 && out.stderr.isEmpty, "\(out.stderr)")
+    }
+    #expect(dir.read("t1/e2e/curves.csv") == dir.read("t2/e2e/curves.csv"))
+    #expect(dir.read("t1/e2e/summary.csv") == dir.read("t2/e2e/summary.csv"))
+}
+
+@Test func overridesChangeTheRun() throws {
+    let dir = try workspace()
+    let out = try Binary.run(["run", "e2e.json", "--data-dir", "data", "--epochs", "1", "--seed", "5", "--arms", "adam", "--quiet"],
+                             directory: dir.path)
+    #expect(out.status == 0, "\(out.stderr)")
+    let lines = dir.read("results/e2e/summary.csv")!.split(separator: "\n")
+    #expect(lines.count == 2 && lines[1].hasPrefix("adam,5,ok,"))
+}
+
+@Test func validatePrintsThePlanAndTrainsNothing() throws {
+    let dir = try workspace()
+    let out = try Binary.run(["validate", "e2e.json", "--data-dir", "data"], directory: dir.path)
+    #expect(out.status == 0, "\(out.stderr)")
+    #expect(out.stdout.contains("e2e.json: ok"))
+    #expect(out.stdout.contains("7850 parameters"))
+    #expect(out.stdout.contains("2 epochs x 4 iterations (batch 32, shuffled) = 8 iterations per arm"))
+    #expect(out.stdout.contains("sgd-nesterov  nesterov lr=0.05 momentum=0.9"))
+    #expect(!FileManager.default.fileExists(atPath: dir.file("results")))
+}
+
+@Test func listShowsOptimizersWithDefaults() throws {
+    let out = try Binary.run(["list", "optimizers"])
+    #expect(out.status == 0 && out.stdout.contains("adamax") && out.stdout.contains("lr=0.002"))
+    #expect(try Binary.run(["list", "nonsense"]).status == 2)
+}
+
+struct ExitCase: CustomTestStringConvertible, Sendable {
+    let arguments: [String]
+    let config: String?
+    let status: Int32
+    let message: String
+    var testDescription: String { "\(arguments.joined(separator: " ")) → \(status)" }
+}
+
+let exitCases: [ExitCase] = [
+    ExitCase(arguments: ["frobnicate"], config: nil, status: 2, message: "unknown command 'frobnicate'"),
+    ExitCase(arguments: ["run"], config: nil, status: 2, message: "give at least one config file"),
+    ExitCase(arguments: ["run", "e2e.json", "--threads", "0"], config: nil, status: 2, message: "--threads: must be a whole number >= 1, got '0'"),
+    ExitCase(arguments: ["run", "e2e.json", "--epochs"], config: nil, status: 2, message: "--epochs needs a value"),
+    ExitCase(arguments: ["run", "e2e.json", "--thread", "2"], config: nil, status: 2, message: "unknown option --thread"),
+    ExitCase(arguments: ["run", "missing.json"], config: nil, status: 2, message: "missing.json: no such config file"),
+    ExitCase(arguments: ["run", "e2e.json", "--arms", "adamw"], config: nil, status: 2, message: "--arms: no arm named \"adamw\""),
+    ExitCase(arguments: ["run", "bad.json"], config: tinyConfig.replacingOccurrences(of: "\"lr\": 0.01", with: "\"lr\": 0.01, \"beta2\": 1.5"),
+             status: 2, message: "bad.json: arms[0].beta2: must be in [0, 1), got 1.5"),
+    ExitCase(arguments: ["run", "bad.json"], config: "{\"name\": \"x\",\n \"dataset\": }", status: 2, message: "bad.json: invalid JSON at line 2, column 13"),
+    ExitCase(arguments: ["run", "e2e.json", "--data-dir", "nowhere"], config: nil, status: 3, message: "run `make data`"),
+    ExitCase(arguments: ["validate", "e2e.json", "--data-dir", "broken"], config: nil, status: 3, message: "is truncated"),
+    ExitCase(arguments: ["run", "e2e.json", "--data-dir", "data", "--out", "blocker/x"], config: nil, status: 4, message: "cannot create the results folder"),
+]
+
+@Test(arguments: exitCases)
+func errorsHaveDocumentedExitStatusesAndSayWhatIsWrong(_ c: ExitCase) throws {
+    let dir = try workspace()
+    if let config = c.config { _ = dir.write(config, to: "bad.json") }
+    // A data folder whose image file is cut short, and a file where a folder should go.
+    try Fixtures.writeMNIST(to: dir.file("broken/m"), train: 20, test: 10)
+    let images = dir.file("broken/m/train-images-idx3-ubyte")
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: images))
+    try bytes.prefix(1000).write(to: URL(fileURLWithPath: images))
+    _ = dir.write("not a folder", to: "blocker")
+    let out = try Binary.run(c.arguments, directory: dir.path)
+    #expect(out.status == c.status, "\(out.stderr)")
+    #expect(out.stderr.contains(c.message), "\(out.stderr)")
+    #expect(out.stderr.hasPrefix("adam-bench: error: "))
+    #expect(!out.stderr.contains("Fatal error") && out.stderr.split(separator: "\n").count <= 4)
+    // Nothing is written for an experiment that did not run.
+    #expect(!FileManager.default.fileExists(atPath: dir.file("results/e2e")))
+}
