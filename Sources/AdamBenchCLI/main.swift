@@ -8,6 +8,11 @@ func dispatch(_ args: [String]) -> ExitStatus {
         return .usage
     }
     let rest = Array(args.dropFirst())
+    // `adam-bench run --help` is `adam-bench help run`.
+    if rest.contains("--help") || rest.contains("-h"), let text = HelpText.topics[command] {
+        print(text)
+        return .success
+    }
     do {
         switch command {
         case "run": try RunCommand.main(rest)
