@@ -37,6 +37,77 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
     return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
+/// Everything one arm touches while training, allocated once: the model with its scratch, the
+/// parameters and gradient, the optimizer state, the minibatch buffers. `step` does no allocation.
+final class ArmState {
+    let config: ExperimentConfig
+    let arm: ArmConfig
+    let train: LabeledData
+    let model: Model
+    let params: FloatBuffer
+    let grads: FloatBuffer
+    let optimizer: Optimizer
+    let average: ParameterAverage?
+    let batchX: FloatBuffer
+    var batchY: [Int32]
+    var order: [Int32]
+    var noiseRNG: RNG
+    let l2: Float
+    let batch: Int
+
+    init(config: ExperimentConfig, arm: ArmConfig, seed: UInt64, data: Dataset, modelConfig: ModelConfig,
+         initial: FloatBuffer, threads: Int) {
+        self.config = config
+        self.arm = arm
+        train = data.train
+        batch = config.batchSize(trainCount: train.count)
+        let model = makeModel(modelConfig, inputSize: train.inputSize, classes: data.classes, maxBatch: batch, threads: threads)
+        let count = model.parameterCount
+        self.model = model
+        params = FloatBuffer(count: count)
+        params.copy(from: initial)
+        grads = FloatBuffer(count: count)
+        optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count, threads: threads)
+        average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
+        batchX = FloatBuffer(count: batch * train.inputSize)
+        batchY = [Int32](repeating: 0, count: batch)
+        order = (0..<Int32(data.train.count)).map { $0 }
+        noiseRNG = RNG(seed: seed, stream: .dropout)
+        l2 = Float(modelConfig.l2)
+    }
+
+    /// One training step on the minibatch order[lo..<lo+m]: loss and gradient at the current
+    /// parameters, L2, the optimizer update, the average. Returns the minibatch's mean data loss;
+    /// when it is not finite, nothing is updated.
+    func step(lo: Int, count m: Int, iteration: Int, epoch: Int) -> Double {
+        let d = train.inputSize
+        let loss: Double = train.labels.withUnsafeBufferPointer { labels in
+            batchY.withUnsafeMutableBufferPointer { y in
+                var xPtr = UnsafePointer(batchX.base), yPtr = UnsafePointer(y.baseAddress!)
+                if config.training.shuffle {
+                    for r in 0..<m {
+                        let src = Int(order[lo + r])
+                        (batchX.base + r * d).update(from: train.x.base + src * d, count: d)
+                        y[r] = labels[src]
+                    }
+                } else {
+                    // File order: the minibatch is a contiguous block already.
+                    xPtr = UnsafePointer(train.x.base + lo * d)
+                    yPtr = labels.baseAddress! + lo
+                }
+                return model.lossAndGradient(parameters: params.base, gradients: grads.base, x: xPtr, labels: yPtr,
+                                             count: m, rng: &noiseRNG)
+            }
+        }
+        guard loss.isFinite else { return loss }
+        model.addL2(l2, parameters: params.base, gradients: grads.base)
+        optimizer.step(parameters: params.base, gradients: grads.base,
+                       lr: arm.schedule.rate(arm.lr, iteration: iteration, epoch: epoch))
+        average?.update(params.base)
+        return loss
+    }
+}
+
 /// Trains one arm on a dataset from the given initial parameters.
 struct SupervisedTrainer {
     let config: ExperimentConfig
@@ -49,35 +120,21 @@ struct SupervisedTrainer {
 
     func run(initial: FloatBuffer) -> ArmResult {
         let started = ContinuousClock.now
-        let train = data.train, n = train.count, d = train.inputSize
-        let batch = config.batchSize(trainCount: n)
+        let state = ArmState(config: config, arm: arm, seed: seed, data: data, modelConfig: modelConfig,
+                             initial: initial, threads: threads)
+        let n = data.train.count, batch = state.batch
         let perEpoch = config.iterationsPerEpoch(trainCount: n)
         let epochs = config.training.epochs, totalIterations = perEpoch * epochs
-        let model = makeModel(modelConfig, inputSize: d, classes: data.classes, maxBatch: batch, threads: threads)
-        let count = model.parameterCount
-
-        // Everything the loop touches is allocated here, once.
-        let params = FloatBuffer(count: count)
-        params.copy(from: initial)
-        let grads = FloatBuffer(count: count)
-        let optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count, threads: threads)
-        let average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
-        let evalParams = average == nil ? params : FloatBuffer(count: count)
-        let batchX = FloatBuffer(count: batch * d)
-        var batchY = [Int32](repeating: 0, count: batch)
-        var order = (0..<Int32(n)).map { $0 }
+        let evalParams = state.average == nil ? state.params : FloatBuffer(count: state.params.count)
         var shuffleRNG = RNG(seed: seed, stream: .shuffle)
-        var noiseRNG = RNG(seed: seed, stream: .dropout)
-        let l2 = Float(modelConfig.l2)
-
         var recorder = CurveRecorder()
         var timings: [EpochTiming] = []
         var status = ArmStatus.ok
 
         func evaluateAll() -> (train: Double?, test: Double?, accuracy: Double?) {
-            if let average { average.write(into: evalParams.base, current: params.base) }
-            let t = evaluate(model, evalParams, train)
-            let s = evaluate(model, evalParams, data.test)
+            if let average = state.average { average.write(into: evalParams.base, current: state.params.base) }
+            let t = evaluate(state.model, evalParams, data.train)
+            let s = evaluate(state.model, evalParams, data.test)
             return (t.loss, s.loss, s.accuracy)
         }
 
@@ -86,40 +143,18 @@ struct SupervisedTrainer {
         training: for epoch in 1...epochs {
             let epochStart = ContinuousClock.now
             var evalSeconds = 0.0
-            if config.training.shuffle { shuffleRNG.shuffle(&order) }
+            if config.training.shuffle { shuffleRNG.shuffle(&state.order) }
             for b in 0..<perEpoch {
                 iteration += 1
                 let lo = b * batch, m = min(batch, n - lo)
-                let loss: Double = train.labels.withUnsafeBufferPointer { labels in
-                    batchY.withUnsafeMutableBufferPointer { y in
-                        var xPtr = UnsafePointer(batchX.base), yPtr = UnsafePointer(y.baseAddress!)
-                        if config.training.shuffle {
-                            for r in 0..<m {
-                                let src = Int(order[lo + r])
-                                (batchX.base + r * d).update(from: train.x.base + src * d, count: d)
-                                y[r] = labels[src]
-                            }
-                        } else {
-                            // File order: the minibatch is a contiguous block already.
-                            xPtr = UnsafePointer(train.x.base + lo * d)
-                            yPtr = labels.baseAddress! + lo
-                        }
-                        return model.lossAndGradient(parameters: params.base, gradients: grads.base, x: xPtr, labels: yPtr,
-                                                     count: m, rng: &noiseRNG)
-                    }
-                }
+                let loss = state.step(lo: lo, count: m, iteration: iteration, epoch: epoch)
                 recorder.add(trainLoss: loss)
-                let seen = Double((epoch - 1) * n + min(n, lo + m)) / Double(n)
+                let seen = Double((epoch - 1) * n + lo + m) / Double(n)
                 guard loss.isFinite else {
                     recorder.emit(iteration: iteration, epoch: seen)
                     status = .diverged(iteration: iteration)
                     break training
                 }
-                model.addL2(l2, parameters: params.base, gradients: grads.base)
-                optimizer.step(parameters: params.base, gradients: grads.base,
-                               lr: arm.schedule.rate(arm.lr, iteration: iteration, epoch: epoch))
-                average?.update(params.base)
-
                 let epochEnd = b == perEpoch - 1
                 let evaluateNow = epochEnd && (epoch % config.training.evalEveryEpochs == 0 || epoch == epochs)
                 let logNow = evaluateNow || iteration == totalIterations ||

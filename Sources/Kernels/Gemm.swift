@@ -1,6 +1,11 @@
 // Single-precision matrix multiply, row-major: C = alpha·op(A)·op(B) + beta·C.
 // op(A) is (m, k) and op(B) is (k, n); a transposed operand is stored as its transpose.
 // With beta == 0, C is never read (it may hold NaN).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Which operands are transposed; `A·Bᵀ` and `Aᵀ·B` are the products a backward pass needs.
 public struct GemmShape: Sendable, Equatable {
@@ -31,47 +36,117 @@ public func gemmReference(_ s: GemmShape, alpha: Float,
     }
 }
 
-/// C = alpha·op(A)·op(B) + beta·C. Rows of C are independent, so `threads` workers take
-/// fixed row ranges and the result does not depend on the thread count.
+/// C = alpha·op(A)·op(B) + beta·C, the BLIS way: packed panels, a 12 x 32 register-blocked
+/// micro-kernel, cache blocking (see GemmBlocking). Threads take disjoint, NR- or MR-aligned
+/// ranges of C's columns (or rows) and never split k, so the result is bit-identical for any
+/// thread count.
 public func gemm(_ s: GemmShape, alpha: Float = 1,
                  a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
                  threads: Int = 1) {
     if s.m == 0 || s.n == 0 { return }
-    let workers = s.flops < 2e6 ? 1 : max(1, min(threads, s.m))
-    parallelFor(workers, threads: workers) { w in
-        let lo = s.m * w / workers, hi = s.m * (w + 1) / workers
-        gemmRows(s, lo, hi, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    if s.k == 0 {
+        for i in 0..<s.m { scale(beta, c + i * ldc, s.n) }
+        return
     }
+    typealias B = GemmBlocking
+    let splitColumns = s.n >= s.m
+    let panels = splitColumns ? (s.n + B.nr - 1) / B.nr : (s.m + B.mr - 1) / B.mr
+    let workers = s.flops < B.parallelFlops ? 1 : max(1, min(threads, panels))
+    let run = { (w: Int) in
+        let lo = panels * w / workers, hi = panels * (w + 1) / workers
+        if splitColumns {
+            gemmBlock(s, rows: 0..<s.m, columns: lo * B.nr..<min(s.n, hi * B.nr),
+                      alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            gemmBlock(s, rows: lo * B.mr..<min(s.m, hi * B.mr), columns: 0..<s.n,
+                      alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+    if workers == 1 { run(0) } else { parallelFor(workers, threads: workers, run) }
 }
 
-private func gemmRows(_ s: GemmShape, _ lo: Int, _ hi: Int, alpha: Float,
-                      a: UnsafePointer<Float>, lda: Int,
-                      b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    for i in lo..<hi {
-        let ci = c + i * ldc
-        if !s.transB && !s.transA || !s.transB {
-            // C[i, :] = beta·C[i, :] + Σ_p alpha·A(i, p)·B[p, :]; rows of B are contiguous.
-            scale(beta, ci, s.n)
-            for p in 0..<s.k {
-                let av = s.transA ? a[p * lda + i] : a[i * lda + p]
-                if av != 0 { axpy(alpha * av, b + p * ldb, ci, s.n) }
-            }
-        } else if !s.transA {
-            // C[i, j] = A[i, :]·B[j, :]; both rows contiguous.
-            let ai = a + i * lda
-            for j in 0..<s.n {
-                let v = alpha * dot(ai, b + j * ldb, s.k)
-                ci[j] = beta == 0 ? v : v + beta * ci[j]
-            }
-        } else {
-            for j in 0..<s.n {
-                var sum: Float = 0
-                for p in 0..<s.k { sum = sum.addingProduct(a[p * lda + i], b[j * ldb + p]) }
-                ci[j] = beta == 0 ? alpha * sum : alpha * sum + beta * ci[j]
+/// The five loops of BLIS around the micro-kernel, for one block of C.
+private func gemmBlock(_ s: GemmShape, rows: Range<Int>, columns: Range<Int>, alpha: Float,
+                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    typealias B = GemmBlocking
+    let ws = GemmWorkspace.current
+    for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: B.nc) {
+        let nc = min(B.nc, columns.upperBound - jc)
+        for pc in stride(from: 0, to: s.k, by: B.kc) {
+            let kc = min(B.kc, s.k - pc)
+            // Later k blocks add to what the first one wrote.
+            let betaBlock: Float = pc == 0 ? beta : 1
+            B.packB(s, b: b, ldb: ldb, p0: pc, kc: kc, j0: jc, nc: nc, into: ws.packedB)
+            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: B.mc) {
+                let mc = min(B.mc, rows.upperBound - ic)
+                B.packA(s, a: a, lda: lda, i0: ic, mc: mc, p0: pc, kc: kc, into: ws.packedA)
+                for jr in stride(from: 0, to: nc, by: B.nr) {
+                    let nr = min(B.nr, nc - jr)
+                    let bp = ws.packedB + jr * kc
+                    for ir in stride(from: 0, to: mc, by: B.mr) {
+                        let mr = min(B.mr, mc - ir)
+                        let ap = ws.packedA + ir * kc
+                        let cp = c + (ic + ir) * ldc + jc + jr
+                        if mr == B.mr && nr == B.nr {
+                            B.microKernel(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, alpha: alpha, beta: betaBlock)
+                        } else {
+                            // Edge tile: compute the whole tile aside, then merge the valid part with
+                            // the same arithmetic as a full tile (so thread splits never change bits).
+                            B.microKernel(kc: kc, a: ap, b: bp, c: ws.tile, ldc: B.nr, alpha: 1, beta: 0)
+                            for r in 0..<mr {
+                                for col in 0..<nr {
+                                    let t = ws.tile[r * B.nr + col] * alpha
+                                    let out = cp + r * ldc + col
+                                    out.pointee = betaBlock == 0 ? t : t.addingProduct(betaBlock, out.pointee)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
 }
+
+/// Packing buffers, one set per thread, allocated on a thread's first product and kept for its
+/// life: a training step's products allocate nothing.
+final class GemmWorkspace {
+    let packedA: UnsafeMutablePointer<Float>
+    let packedB: UnsafeMutablePointer<Float>
+    let tile: UnsafeMutablePointer<Float>
+
+    init() {
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+            p.initialize(repeating: 0, count: count)
+            return p
+        }
+        packedA = allocate(GemmBlocking.mc * GemmBlocking.kc)
+        packedB = allocate(GemmBlocking.kc * ((GemmBlocking.nc + GemmBlocking.nr - 1) / GemmBlocking.nr * GemmBlocking.nr))
+        tile = allocate(GemmBlocking.mr * GemmBlocking.nr)
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(packedA).deallocate()
+        UnsafeMutableRawPointer(packedB).deallocate()
+        UnsafeMutableRawPointer(tile).deallocate()
+    }
+
+    static var current: GemmWorkspace {
+        if let p = pthread_getspecific(workspaceKey) { return Unmanaged<GemmWorkspace>.fromOpaque(p).takeUnretainedValue() }
+        let ws = GemmWorkspace()
+        pthread_setspecific(workspaceKey, Unmanaged.passRetained(ws).toOpaque())
+        return ws
+    }
+}
+
+private let workspaceKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { p in
+        if let p { Unmanaged<GemmWorkspace>.fromOpaque(p).release() }
+    }
+    return key
+}()

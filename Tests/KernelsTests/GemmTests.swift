@@ -18,6 +18,13 @@ let gemmCases: [GemmCase] = {
     cases.append(GemmCase(m: 128, n: 10, k: 784, transA: false, transB: true))
     cases.append(GemmCase(m: 10, n: 784, k: 128, transA: true, transB: false))
     cases.append(GemmCase(m: 67, n: 53, k: 129, transA: false, transB: false))
+    // Across every block size: KC = 256, MC = 240, NC = 2048, MR = 12, NR = 32.
+    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+        cases.append(GemmCase(m: 250, n: 45, k: 513, transA: ta, transB: tb))
+    }
+    cases.append(GemmCase(m: 13, n: 2085, k: 7, transA: false, transB: false))
+    cases.append(GemmCase(m: 5, n: 3, k: 600, transA: true, transB: true))
+    cases.append(GemmCase(m: 12, n: 32, k: 256, transA: false, transB: false))
     return cases
 }()
 
@@ -50,16 +57,22 @@ func gemmMatchesReference(_ c: GemmCase) {
 }
 
 @Test(arguments: [GemmCase(m: 300, n: 70, k: 200, transA: false, transB: false),
+                  GemmCase(m: 128, n: 1000, k: 784, transA: false, transB: true),
+                  GemmCase(m: 1000, n: 784, k: 128, transA: true, transB: false),
+                  GemmCase(m: 77, n: 333, k: 600, transA: false, transB: false),
                   GemmCase(m: 129, n: 257, k: 64, transA: true, transB: false),
                   GemmCase(m: 200, n: 31, k: 300, transA: false, transB: true)])
 func gemmIsIdenticalForAnyThreadCount(_ c: GemmCase) {
     let s = GemmShape(m: c.m, n: c.n, k: c.k, transA: c.transA, transB: c.transB)
     let lda = c.transA ? c.m : c.k, ldb = c.transB ? c.k : c.n
     let a = randomMatrix(c.m * c.k, seed: 4), b = randomMatrix(c.k * c.n, seed: 5)
-    var one = [Float](repeating: 0, count: c.m * c.n), two = one
+    var one = [Float](repeating: 0, count: c.m * c.n)
     gemm(s, a: a, lda: lda, b: b, ldb: ldb, c: &one, ldc: c.n, threads: 1)
-    gemm(s, a: a, lda: lda, b: b, ldb: ldb, c: &two, ldc: c.n, threads: 2)
-    #expect(one.map(\.bitPattern) == two.map(\.bitPattern))
+    for threads in [2, 3, 7] {
+        var other = [Float](repeating: .nan, count: c.m * c.n)
+        gemm(s, a: a, lda: lda, b: b, ldb: ldb, c: &other, ldc: c.n, threads: threads)
+        #expect(one.map(\.bitPattern) == other.map(\.bitPattern), "threads \(threads)")
+    }
 }
 
 @Test func dotAndAxpyMatchScalarLoops() {
