@@ -18,6 +18,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
         case "run": try RunCommand.main(rest)
         case "validate": try ValidateCommand.main(rest)
         case "list": try ListCommand.main(rest)
+        case "bench": try BenchCommand.main(rest)
         case "help", "--help", "-h":
             guard let topic = rest.first else { print(HelpText.general); return .success }
             guard let text = HelpText.topics[topic] else {
@@ -26,7 +27,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
             print(text)
         case "--version", "version": print("adam-bench \(Manifest.version)")
         default:
-            throw UsageError("unknown command '\(command)' (commands: run, validate, list, help)")
+            throw UsageError("unknown command '\(command)' (commands: run, validate, list, bench, help)")
         }
         return .success
     } catch {

@@ -4,7 +4,7 @@
 extension GemmBlocking {
     /// C[0..<MR, 0..<NR] = alpha·Σ_p A[:, p]·B[p, :] + beta·C, with A and B packed (12 and 32 wide).
     /// beta == 0 never reads C. C has row stride ldc.
-    @inline(__always)
+    @inline(never)
     static func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                             c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         var c0a = Vec16(), c0b = Vec16()

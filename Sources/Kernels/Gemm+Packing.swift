@@ -1,11 +1,13 @@
 // Packing: copies a block of A or B into the order the micro-kernel reads it, zero-padding the
 // edge panels so the kernel never needs a bounds check. Handles the transposes, so the kernel
-// sees one layout only.
+// sees one layout only. Where the source runs along k, 16 x 16 blocks are transposed in
+// registers (Transpose.swift); element by element, packing would cost a quarter of the product.
 
 extension GemmBlocking {
     /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: panel q holds, for each p,
     /// the MR values op(A)[i0 + q·MR + r, p0 + p], r = 0..<MR (zeros beyond the last row).
-    @inline(__always)
+    /// Writes up to 4 floats past the end of the packed block (the workspace has room).
+    @inline(never)
     static func packA(_ s: GemmShape, a: UnsafePointer<Float>, lda: Int, i0: Int, mc: Int, p0: Int, kc: Int,
                       into dst: UnsafeMutablePointer<Float>) {
         var out = dst
@@ -13,19 +15,30 @@ extension GemmBlocking {
         while i < mc {
             let rows = min(mr, mc - i)
             if s.transA {
-                // op(A)[r, p] = A[p, r]: MR consecutive floats per p.
+                // op(A)[r, p] = A[p, r]: MR consecutive floats of row p of A.
+                let wide = i0 + i + 16 <= s.m  // a 16-float load stays inside A's row
                 for p in 0..<kc {
                     let src = a + (p0 + p) * lda + i0 + i
-                    for r in 0..<rows { out[r] = src[r] }
-                    for r in rows..<mr { out[r] = 0 }
+                    if wide && rows == mr {
+                        store16(load16(src), out)
+                    } else {
+                        for r in 0..<rows { out[r] = src[r] }
+                        for r in rows..<mr { out[r] = 0 }
+                    }
                     out += mr
                 }
             } else {
-                for r in 0..<rows {
-                    let src = a + (i0 + i + r) * lda + p0
-                    for p in 0..<kc { out[p * mr + r] = src[p] }
+                // Rows of A run along k: transpose 16 x 16 blocks (rows beyond MR are zero),
+                // then store 16 lanes per p; each store's last 4 lanes are overwritten by the next.
+                var p = 0
+                while p + 16 <= kc {
+                    transpose16x16(a + (i0 + i) * lda + p0 + p, srcStride: lda, rows: rows, out + p * mr, dstStride: mr)
+                    p += 16
                 }
-                if rows < mr { for p in 0..<kc { for r in rows..<mr { out[p * mr + r] = 0 } } }
+                while p < kc {
+                    for r in 0..<mr { out[p * mr + r] = r < rows ? a[(i0 + i + r) * lda + p0 + p] : 0 }
+                    p += 1
+                }
                 out += kc * mr
             }
             i += mr
@@ -34,7 +47,7 @@ extension GemmBlocking {
 
     /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: panel q holds, for each p,
     /// the NR values op(B)[p0 + p, j0 + q·NR + c] (zeros beyond the last column).
-    @inline(__always)
+    @inline(never)
     static func packB(_ s: GemmShape, b: UnsafePointer<Float>, ldb: Int, p0: Int, kc: Int, j0: Int, nc: Int,
                       into dst: UnsafeMutablePointer<Float>) {
         var out = dst
@@ -42,12 +55,19 @@ extension GemmBlocking {
         while j < nc {
             let cols = min(nr, nc - j)
             if s.transB {
-                // op(B)[p, c] = B[c, p]: read each of the NR rows of B contiguously.
-                for c in 0..<cols {
-                    let src = b + (j0 + j + c) * ldb + p0
-                    for p in 0..<kc { out[p * nr + c] = src[p] }
+                // op(B)[p, c] = B[c, p]: rows of B run along k; transpose 16 x 16 blocks.
+                var p = 0
+                while p + 16 <= kc {
+                    for half in 0..<2 {
+                        transpose16x16(b + (j0 + j + half * 16) * ldb + p0 + p, srcStride: ldb,
+                                       rows: max(0, min(16, cols - half * 16)), out + p * nr + half * 16, dstStride: nr)
+                    }
+                    p += 16
                 }
-                if cols < nr { for p in 0..<kc { for c in cols..<nr { out[p * nr + c] = 0 } } }
+                while p < kc {
+                    for c in 0..<nr { out[p * nr + c] = c < cols ? b[(j0 + j + c) * ldb + p0 + p] : 0 }
+                    p += 1
+                }
             } else if cols == nr {
                 for p in 0..<kc {
                     let src = b + (p0 + p) * ldb + j0 + j

@@ -96,8 +96,16 @@ private func gemmBlock(_ s: GemmShape, rows: Range<Int>, columns: Range<Int>, al
                             // Edge tile: compute the whole tile aside, then merge the valid part with
                             // the same arithmetic as a full tile (so thread splits never change bits).
                             B.microKernel(kc: kc, a: ap, b: bp, c: ws.tile, ldc: B.nr, alpha: 1, beta: 0)
+                            let va = Vec16(repeating: alpha), vb = Vec16(repeating: betaBlock)
                             for r in 0..<mr {
-                                for col in 0..<nr {
+                                var col = 0
+                                while col + 16 <= nr {
+                                    let t = load16(ws.tile + r * B.nr + col) * va
+                                    let out = cp + r * ldc + col
+                                    store16(betaBlock == 0 ? t : t.addingProduct(vb, load16(out)), out)
+                                    col += 16
+                                }
+                                for col in col..<nr {
                                     let t = ws.tile[r * B.nr + col] * alpha
                                     let out = cp + r * ldc + col
                                     out.pointee = betaBlock == 0 ? t : t.addingProduct(betaBlock, out.pointee)
@@ -124,7 +132,7 @@ final class GemmWorkspace {
             p.initialize(repeating: 0, count: count)
             return p
         }
-        packedA = allocate(GemmBlocking.mc * GemmBlocking.kc)
+        packedA = allocate(GemmBlocking.mc * GemmBlocking.kc + 16)  // + the overhang of packA's stores
         packedB = allocate(GemmBlocking.kc * ((GemmBlocking.nc + GemmBlocking.nr - 1) / GemmBlocking.nr * GemmBlocking.nr))
         tile = allocate(GemmBlocking.mr * GemmBlocking.nr)
     }

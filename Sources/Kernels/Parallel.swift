@@ -10,6 +10,8 @@ public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         return
     }
     let workers = min(threads, count)
+    if WorkerPool.shared.run(count, threads: workers, body) { return }
+    // The pool is busy (a nested or concurrent caller) or smaller than asked: use Dispatch.
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: workers) { w in

@@ -86,3 +86,13 @@ func gemmIsIdenticalForAnyThreadCount(_ c: GemmCase) {
         for i in 0..<n { #expect(z[i] == y[i].addingProduct(0.5, x[i])) }
     }
 }
+
+@Test(arguments: [16, 12, 5, 0])
+func transposeOf16x16BlocksIsExact(_ rows: Int) {
+    let src = (0..<(16 * 20)).map { Float($0) }
+    var dst = [Float](repeating: .nan, count: 16 * 17)
+    transpose16x16(src, srcStride: 20, rows: rows, &dst, dstStride: 17)
+    for q in 0..<16 {
+        for r in 0..<16 { #expect(dst[q * 17 + r] == (r < rows ? src[r * 20 + q] : 0), "(\(q), \(r))") }
+    }
+}

@@ -1,0 +1,65 @@
+// `adam-bench bench [gemm|step|train CONFIG] [--threads N]`: machine-readable performance figures.
+import Datasets
+import Experiments
+import Foundation
+import Kernels
+
+enum BenchCommand {
+    static func main(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["--threads", "--data-dir", "--shape"], switches: [])
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threadCounts = try a.int("--threads", min: 1).map { [$0] } ?? Array(Set([1, cores])).sorted()
+        switch a.positional.first {
+        case "gemm":
+            var shapes = Benchmarks.gemmShapes
+            if let text = a.value("--shape") {
+                let f = text.split(separator: ",").map(String.init)
+                guard f.count == 5, let m = Int(f[0]), let n = Int(f[1]), let k = Int(f[2]), m > 0, n > 0, k > 0,
+                      ["N", "T"].contains(f[3]), ["N", "T"].contains(f[4]) else {
+                    throw UsageError("--shape: give M,N,K,TRANS_A,TRANS_B, e.g. --shape 128,1000,784,N,T")
+                }
+                shapes = [GemmShape(m: m, n: n, k: k, transA: f[3] == "T", transB: f[4] == "T")]
+            }
+            emit("m,n,k,trans_a,trans_b,threads,gflops,peak_gflops")
+            for threads in threadCounts {
+                let peak = measureFMAPeak(threads: threads)
+                for s in shapes {
+                    let g = Benchmarks.gemmGFLOPS(s, threads: threads)
+                    emit("\(s.m),\(s.n),\(s.k),\(s.transA ? "T" : "N"),\(s.transB ? "T" : "N"),\(threads),\(fixed1(g)),\(fixed1(peak))")
+                }
+            }
+        case "step":
+            emit("optimizer,parameters,threads,ns_per_parameter,gb_per_second")
+            for threads in threadCounts {
+                for name in ["adam", "nesterov", "adagrad", "rmsprop", "adamax"] {
+                    for count in [1_000_000, 10_000_000] {
+                        let ns = Benchmarks.stepNanoseconds(optimizer: name, count: count, threads: threads)
+                        // Bytes moved per parameter: Adam reads θ, g, m, v and writes θ, m, v.
+                        let bytes: Double = ["adam": 28, "nesterov": 20, "adagrad": 20, "rmsprop": 20, "adamax": 28][name]!
+                        emit("\(name),\(count),\(threads),\(String(format: "%.3f", ns)),\(fixed1(bytes / ns))")
+                    }
+                }
+            }
+        case "train":
+            guard a.positional.count == 2 else { throw UsageError("bench train takes one config: adam-bench bench train CONFIG") }
+            let config = try ExperimentConfig.load(a.positional[1])
+            let dataDir = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
+            guard case .supervised(let data, let m) = try config.loadProblem(dataDirectory: dataDir) else {
+                throw UsageError("bench train needs a config with a dataset and a model")
+            }
+            emit("config,arm,threads,batch_size,examples_per_second,ms_per_step,peak_rss_mb")
+            for threads in threadCounts {
+                for f in Benchmarks.train(config, data: data, model: m, threads: threads) {
+                    emit("\(config.name),\(f.arm),\(threads),\(f.batchSize),\(fixed1(f.examplesPerSecond)),\(String(format: "%.4f", f.secondsPerStep * 1000)),\(fixed1(Benchmarks.peakRSSMegabytes()))")
+                }
+            }
+        default:
+            throw UsageError("bench takes gemm, step or train CONFIG")
+        }
+    }
+
+    static func fixed1(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+/// Writes a line unbuffered, so each case shows as it finishes, even when piped to a file.
+func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
