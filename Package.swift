@@ -7,6 +7,10 @@ import PackageDescription
 // the compiler may target the CPU's vector units. The Makefile passes the CPU flags
 // (see `make print-flags`); a plain `swift build` still works, only slower.
 
+// Math without errno: otherwise every square root in the optimizers calls libm's sqrtf lane by
+// lane (to set errno for negative inputs, which nothing here reads) instead of one vsqrtps.
+let numeric: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
+
 let package = Package(
     name: "adam-bench",
     products: [
@@ -19,11 +23,11 @@ let package = Package(
 
         // MARK: - Implementation modules (dependencies point one way: Kernels <- NN, Optim,
         // Datasets <- Experiments <- AdamBenchCLI)
-        .target(name: "Kernels"),
-        .target(name: "NN", dependencies: ["Kernels"]),
-        .target(name: "Optim", dependencies: ["Kernels"]),
+        .target(name: "Kernels", swiftSettings: numeric),
+        .target(name: "NN", dependencies: ["Kernels"], swiftSettings: numeric),
+        .target(name: "Optim", dependencies: ["Kernels"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"]),
-        .target(name: "Experiments", dependencies: ["Kernels", "NN", "Optim", "Datasets"]),
+        .target(name: "Experiments", dependencies: ["Kernels", "NN", "Optim", "Datasets"], swiftSettings: numeric),
         .executableTarget(name: "AdamBenchCLI", dependencies: ["Experiments", "Datasets", "Kernels", "Optim", "NN"]),
 
         // MARK: - Tests

@@ -78,9 +78,14 @@ enum HelpText {
           curvatures, targets (default 0), init, noise (default 0)      quadratic
           a (default 1), b (default 100), init (default [-1.5, 2])     rosenbrock
         model           object (left out for quadratic and rosenbrock):
-          kind          logistic-regression
+          kind          logistic-regression | mlp
           l2            lambda >= 0 (default 0): adds (lambda/2)·sum(w^2) over weights, not biases
-          init          zeros (default) | glorot-uniform | normal (with std, default 0.01)
+          init          zeros | glorot-uniform | normal (with std, default 0.01);
+                        default zeros for logistic-regression, glorot-uniform for mlp
+          hidden        mlp: hidden widths, e.g. [1000, 1000] (required)
+          activation    mlp: relu (default) | softplus | tanh
+          dropout       mlp: {"input": p, "hidden": q}, default 0 and 0; inverted dropout, the
+                        drop probability rounded to a multiple of 2^-16
         training        object:
           epochs        required (synthetic objectives: one iteration per epoch)
           batch_size    default 128; the last, partial minibatch of an epoch is used

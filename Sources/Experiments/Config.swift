@@ -26,13 +26,18 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case mlp, cnn, vae
 
     /// Kinds this version can train; the others are reserved names with a clear error.
-    public static let available: [ModelKind] = [.logisticRegression]
+    public static let available: [ModelKind] = [.logisticRegression, .mlp]
 }
 
 public struct ModelConfig: Sendable, Equatable {
     public var kind: ModelKind
     public var l2: Double
     public var initialization: Initialization
+    /// MLP only: hidden widths, activation and dropout rates (input, hidden).
+    public var hidden: [Int] = []
+    public var activation: Activation = .relu
+    public var inputDropout: Double = 0
+    public var hiddenDropout: Double = 0
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -193,7 +198,31 @@ extension ExperimentConfig {
         }
         let l2 = try r.number("l2") ?? 0
         guard l2 >= 0 else { throw ConfigError(path: "model.l2", "must be >= 0, got \(formatConfigNumber(l2))") }
-        let initName = try r.string("init") ?? "zeros"
+        var hidden: [Int] = [], activation = Activation.relu, inputDropout = 0.0, hiddenDropout = 0.0
+        if kind == .mlp {
+            guard let list = r.raw("hidden") else {
+                throw ConfigError(path: "model.hidden", "is required for an mlp: the hidden widths, e.g. [1000, 1000]")
+            }
+            guard case .array(let items) = list, !items.isEmpty else {
+                throw ConfigError(path: "model.hidden", "must be a non-empty array of widths")
+            }
+            hidden = try items.enumerated().map { try ObjectReader.int($1, path: "model.hidden[\($0)]", min: 1) }
+            let name = try r.string("activation") ?? "relu"
+            guard let act = Activation(rawValue: name) else {
+                throw ConfigError(path: "model.activation", "must be one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            activation = act
+            if let d = r.raw("dropout") {
+                var dr = try ObjectReader(d, path: "model.dropout")
+                inputDropout = try dr.number("input") ?? 0
+                hiddenDropout = try dr.number("hidden") ?? 0
+                for (key, p) in [("input", inputDropout), ("hidden", hiddenDropout)] where !(p >= 0 && p < 1) {
+                    throw ConfigError(path: "model.dropout.\(key)", "must be in [0, 1), got \(formatConfigNumber(p))")
+                }
+                try dr.finish("dropout", allowed: ["input", "hidden"])
+            }
+        }
+        let initName = try r.string("init") ?? (kind == .mlp ? "glorot-uniform" : "zeros")
         let initialization: Initialization
         switch initName {
         case "zeros": initialization = .zeros
@@ -208,8 +237,10 @@ extension ExperimentConfig {
         if initName != "normal" && r.has("std") {
             throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
         }
-        try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"])
-        return ModelConfig(kind: kind, l2: l2, initialization: initialization)
+        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : []
+        try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
+        return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
+                           inputDropout: inputDropout, hiddenDropout: hiddenDropout)
     }
 
     static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {

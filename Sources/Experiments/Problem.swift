@@ -51,7 +51,10 @@ public func makeModel(_ m: ModelConfig, inputSize: Int, classes: Int, maxBatch: 
     switch m.kind {
     case .logisticRegression:
         return LogisticRegression(inputSize: inputSize, classes: classes, maxBatch: maxBatch, threads: threads)
-    case .mlp, .cnn, .vae:
+    case .mlp:
+        return MLP(inputSize: inputSize, hidden: m.hidden, classes: classes, activation: m.activation,
+                   inputDropout: m.inputDropout, hiddenDropout: m.hiddenDropout, maxBatch: maxBatch, threads: threads)
+    case .cnn, .vae:
         preconditionFailure("model \(m.kind.rawValue) is rejected by config validation in this version")
     }
 }

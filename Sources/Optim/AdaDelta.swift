@@ -24,14 +24,17 @@ public final class AdaDelta: Optimizer {
     public func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, lr: Float) {
         steps += 1
         let eg = meanSquareGradient.base, ex = meanSquareDelta.base
-        let rho = rho, oneMinusRho = 1 - rho, eps = eps
+        let rho = Vec16(repeating: rho), oneMinusRho = Vec16(repeating: 1 - self.rho)
+        let eps = Vec16(repeating: eps), rate = Vec16(repeating: lr)
         forEachChunk(count, threads: threads) { lo, hi in
-            for i in lo..<hi {
-                let egi = rho * eg[i] + oneMinusRho * g[i] * g[i]
-                eg[i] = egi
-                let delta = (ex[i] + eps).squareRoot() / (egi + eps).squareRoot() * g[i]
-                ex[i] = rho * ex[i] + oneMinusRho * delta * delta
-                p[i] -= lr * delta
+            forEach16(lo, hi) { i, n in
+                let gi = lanes(g, i, n)
+                let egi = rho * lanes(eg, i, n) + oneMinusRho * gi * gi
+                store(egi, eg, i, n)
+                let exi = lanes(ex, i, n)
+                let delta = (exi + eps).squareRoot() / (egi + eps).squareRoot() * gi
+                store(rho * exi + oneMinusRho * delta * delta, ex, i, n)
+                store(lanes(p, i, n) - rate * delta, p, i, n)
             }
         }
     }

@@ -20,12 +20,13 @@ public final class AdaGrad: Optimizer {
 
     public func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, lr: Float) {
         steps += 1
-        let s = sumSquares.base, eps = eps
+        let s = sumSquares.base, eps = Vec16(repeating: eps), rate = Vec16(repeating: lr)
         forEachChunk(count, threads: threads) { lo, hi in
-            for i in lo..<hi {
-                let si = s[i] + g[i] * g[i]
-                s[i] = si
-                p[i] -= lr * g[i] / (si.squareRoot() + eps)
+            forEach16(lo, hi) { i, n in
+                let gi = lanes(g, i, n)
+                let si = lanes(s, i, n) + gi * gi
+                store(si, s, i, n)
+                store(lanes(p, i, n) - rate * gi / (si.squareRoot() + eps), p, i, n)
             }
         }
     }

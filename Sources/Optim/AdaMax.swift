@@ -25,16 +25,17 @@ public final class AdaMax: Optimizer {
     public func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, lr: Float) {
         steps += 1
         let stepScale = Float(Double(lr) / (1 - pow_(beta1, Double(steps))))
-        let b1 = Float(beta1), c1 = Float(1 - beta1), b2 = Float(beta2), eps = Float(eps)
+        let b1 = Vec16(repeating: Float(beta1)), c1 = Vec16(repeating: Float(1 - beta1))
+        let b2 = Vec16(repeating: Float(beta2)), eps = Vec16(repeating: Float(eps)), scale = Vec16(repeating: stepScale)
         let mb = m.base, ub = u.base
         forEachChunk(count, threads: threads) { lo, hi in
-            for i in lo..<hi {
-                let mi = b1 * mb[i] + c1 * g[i]
-                let decayed = b2 * ub[i], current = abs(g[i]) + eps
-                let ui = decayed > current ? decayed : current
-                mb[i] = mi
-                ub[i] = ui
-                p[i] -= stepScale * mi / ui
+            forEach16(lo, hi) { i, n in
+                let gi = lanes(g, i, n)
+                let mi = b1 * lanes(mb, i, n) + c1 * gi
+                let ui = maximum(b2 * lanes(ub, i, n), maximum(gi, -gi) + eps)
+                store(mi, mb, i, n)
+                store(ui, ub, i, n)
+                store(lanes(p, i, n) - scale * mi / ui, p, i, n)
             }
         }
     }

@@ -64,32 +64,28 @@ public final class Adam: Optimizer {
         case .algorithm1: stepScale = Float(Double(lr) / bc1); vScale = Float(1 / bc2)
         case .efficient: stepScale = Float(Double(lr) * bc2.squareRoot() / bc1); vScale = 1
         }
-        let decay = Float(1 - Double(lr) * s.decoupledWeightDecay)
-        let b1 = Float(beta1t), c1 = Float(1 - beta1t)
-        let b2 = Float(s.beta2), c2 = Float(1 - s.beta2), eps = Float(s.eps)
+        let decay = Vec16(repeating: Float(1 - Double(lr) * s.decoupledWeightDecay))
+        let b1 = Vec16(repeating: Float(beta1t)), c1 = Vec16(repeating: Float(1 - beta1t))
+        let b2 = Vec16(repeating: Float(s.beta2)), c2 = Vec16(repeating: Float(1 - s.beta2))
+        let eps = Vec16(repeating: Float(s.eps)), scale = Vec16(repeating: stepScale), vs = Vec16(repeating: vScale)
         let mb = m.base, vb = v.base, vm = vMax.base
         let hasMomentum = m.count > 0, ams = s.amsgrad
 
         forEachChunk(count, threads: threads) { lo, hi in
-            if hasMomentum && !ams {
-                for i in lo..<hi {
-                    let gi = g[i]
-                    let mi = b1 * mb[i] + c1 * gi
-                    let vi = b2 * vb[i] + c2 * gi * gi
-                    mb[i] = mi
-                    vb[i] = vi
-                    p[i] = p[i] * decay - stepScale * mi / ((vi * vScale).squareRoot() + eps)
+            forEach16(lo, hi) { i, n in
+                let gi = lanes(g, i, n)
+                var mi = gi
+                if hasMomentum {
+                    mi = b1 * lanes(mb, i, n) + c1 * gi
+                    store(mi, mb, i, n)
                 }
-            } else {
-                for i in lo..<hi {
-                    let gi = g[i]
-                    var mi = gi
-                    if hasMomentum { mi = b1 * mb[i] + c1 * gi; mb[i] = mi }
-                    var vi = b2 * vb[i] + c2 * gi * gi
-                    vb[i] = vi
-                    if ams { vi = vm[i] > vi ? vm[i] : vi; vm[i] = vi }
-                    p[i] = p[i] * decay - stepScale * mi / ((vi * vScale).squareRoot() + eps)
+                var vi = b2 * lanes(vb, i, n) + c2 * gi * gi
+                store(vi, vb, i, n)
+                if ams {
+                    vi = maximum(lanes(vm, i, n), vi)
+                    store(vi, vm, i, n)
                 }
+                store(lanes(p, i, n) * decay - scale * mi / ((vi * vs).squareRoot() + eps), p, i, n)
             }
         }
     }

@@ -34,17 +34,20 @@ public final class NAdam: Optimizer {
         let gradScale = Float(lrD * (1 - mu) / (1 - muProduct))
         let momentScale = Float(lrD * muNext / (1 - muProduct * muNext))
         let vScale = Float(1 / (1 - pow_(beta2, t)))
-        let b1 = Float(beta1), c1 = Float(1 - beta1), b2 = Float(beta2), c2 = Float(1 - beta2)
-        let eps = Float(eps), mb = m.base, vb = v.base
+        let b1 = Vec16(repeating: Float(beta1)), c1 = Vec16(repeating: Float(1 - beta1))
+        let b2 = Vec16(repeating: Float(beta2)), c2 = Vec16(repeating: Float(1 - beta2))
+        let eps = Vec16(repeating: Float(eps)), vs = Vec16(repeating: vScale)
+        let gs = Vec16(repeating: gradScale), ms = Vec16(repeating: momentScale)
+        let mb = m.base, vb = v.base
         forEachChunk(count, threads: threads) { lo, hi in
-            for i in lo..<hi {
-                let gi = g[i]
-                let mi = b1 * mb[i] + c1 * gi
-                let vi = b2 * vb[i] + c2 * gi * gi
-                mb[i] = mi
-                vb[i] = vi
-                let d = (vi * vScale).squareRoot() + eps
-                p[i] -= gradScale * gi / d + momentScale * mi / d
+            forEach16(lo, hi) { i, n in
+                let gi = lanes(g, i, n)
+                let mi = b1 * lanes(mb, i, n) + c1 * gi
+                let vi = b2 * lanes(vb, i, n) + c2 * gi * gi
+                store(mi, mb, i, n)
+                store(vi, vb, i, n)
+                let d = (vi * vs).squareRoot() + eps
+                store(lanes(p, i, n) - (gs * gi / d + ms * mi / d), p, i, n)
             }
         }
     }

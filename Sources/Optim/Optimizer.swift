@@ -25,5 +25,35 @@ func forEachChunk(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
     }
 }
 
-/// Mutable optimizer state read and written by worker threads on disjoint ranges.
-typealias State = UnsafeMutablePointer<Float>
+/// Runs body(i, n) over lo..<hi in steps of 16 lanes; n < 16 only for the last step. The update
+/// is written once on Vec16 values (`lanes`/`store`), so LLVM need not prove the buffers apart to
+/// vectorise it, and a lane computes the same bits wherever it falls.
+@inline(__always)
+func forEach16(_ lo: Int, _ hi: Int, _ body: (Int, Int) -> Void) {
+    var i = lo
+    while i + 16 <= hi { body(i, 16); i += 16 }
+    if i < hi { body(i, hi - i) }
+}
+
+/// 16 lanes of p from i (lanes past n are zero).
+@inline(__always)
+func lanes(_ p: UnsafePointer<Float>, _ i: Int, _ n: Int) -> Vec16 {
+    if n == 16 { return load16(p + i) }
+    var v = Vec16()
+    for k in 0..<n { v[k] = p[i + k] }
+    return v
+}
+
+@inline(__always)
+func lanes(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) -> Vec16 { lanes(UnsafePointer(p), i, n) }
+
+/// Stores the first n lanes of v at p + i.
+@inline(__always)
+func store(_ v: Vec16, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) {
+    if n == 16 { store16(v, p + i); return }
+    for k in 0..<n { p[i + k] = v[k] }
+}
+
+/// max(a, b) lane by lane (neither is NaN in the optimizers' use).
+@inline(__always)
+func maximum(_ a: Vec16, _ b: Vec16) -> Vec16 { a.replacing(with: b, where: b .> a) }

@@ -24,26 +24,15 @@ public final class SGD: Optimizer {
 
     public func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, lr: Float) {
         steps += 1
-        let mu = momentum, v = velocity.base
-        if velocity.count == 0 {
-            forEachChunk(count, threads: threads) { lo, hi in
-                for i in lo..<hi { p[i] -= lr * g[i] }
-            }
-        } else if nesterov {
-            forEachChunk(count, threads: threads) { lo, hi in
-                for i in lo..<hi {
-                    let vi = mu * v[i] + g[i]
-                    v[i] = vi
-                    p[i] -= lr * (g[i] + mu * vi)
-                }
-            }
-        } else {
-            forEachChunk(count, threads: threads) { lo, hi in
-                for i in lo..<hi {
-                    let vi = mu * v[i] + g[i]
-                    v[i] = vi
-                    p[i] -= lr * vi
-                }
+        let mu = Vec16(repeating: momentum), rate = Vec16(repeating: lr), v = velocity.base
+        let hasVelocity = velocity.count > 0, nesterov = nesterov
+        forEachChunk(count, threads: threads) { lo, hi in
+            forEach16(lo, hi) { i, n in
+                let gi = lanes(g, i, n)
+                guard hasVelocity else { store(lanes(p, i, n) - rate * gi, p, i, n); return }
+                let vi = mu * lanes(v, i, n) + gi
+                store(vi, v, i, n)
+                store(lanes(p, i, n) - rate * (nesterov ? gi + mu * vi : vi), p, i, n)
             }
         }
     }

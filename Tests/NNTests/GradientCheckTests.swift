@@ -93,3 +93,65 @@ func logisticRegressionGradientMatchesFiniteDifferences(_ c: (n: Int, l2: Float)
     q.gradient([1], into: &g2, rng: &b)
     #expect(g1 == g2 && g1[0] != 1)
 }
+
+struct MLPCase: CustomTestStringConvertible, Sendable {
+    let activation: Activation
+    let inputDropout: Double, hiddenDropout: Double
+    let hidden: [Int]
+    let l2: Float
+    var testDescription: String { "\(activation) hidden \(hidden) dropout \(inputDropout)/\(hiddenDropout) l2 \(l2)" }
+}
+
+@Test(arguments: [
+    MLPCase(activation: .relu, inputDropout: 0, hiddenDropout: 0, hidden: [9], l2: 0),
+    MLPCase(activation: .relu, inputDropout: 0.2, hiddenDropout: 0.5, hidden: [9, 7], l2: 0.01),
+    MLPCase(activation: .softplus, inputDropout: 0, hiddenDropout: 0.5, hidden: [8, 6], l2: 0),
+    MLPCase(activation: .tanh, inputDropout: 0.3, hiddenDropout: 0.25, hidden: [5, 6, 7], l2: 0.1),
+])
+func mlpGradientMatchesFiniteDifferencesWithMasksFixed(_ c: MLPCase) {
+    let d = 11, classes = 3, n = 6
+    let model = MLP(inputSize: d, hidden: c.hidden, classes: classes, activation: c.activation,
+                    inputDropout: c.inputDropout, hiddenDropout: c.hiddenDropout, maxBatch: 8)
+    var rng = RNG(seed: 21)
+    var params = [Float](repeating: 0, count: model.parameterCount)
+    model.initialize(&params, .glorotUniform, rng: &rng)
+    // Biases away from zero so ReLU kinks are not hit by the ±step probes.
+    for v in model.layout.views where !v.isWeight { for i in 0..<v.count { params[v.offset + i] = 0.3 * rng.uniform() } }
+    let x = (0..<(n * d)).map { _ in rng.uniform() + 0.1 }
+    let labels = (0..<n).map { _ in Int32(rng.below(classes)) }
+    let maskSeed = rng  // every evaluation below draws the same dropout masks
+    func loss(_ p: [Float]) -> Double {
+        var g = [Float](repeating: 0, count: p.count), r = maskSeed
+        return model.lossAndGradient(parameters: p, gradients: &g, x: x, labels: labels, count: n, rng: &r)
+            + model.l2Penalty(c.l2, parameters: p)
+    }
+    var grads = [Float](repeating: 0, count: params.count), r = maskSeed
+    _ = model.lossAndGradient(parameters: params, gradients: &grads, x: x, labels: labels, count: n, rng: &r)
+    model.addL2(c.l2, parameters: params, gradients: &grads)
+    // The error is U-shaped in the step (truncation ~h², Float rounding ~1/h); for tanh its minimum
+    // is near h = 0.01. ReLU needs a small step so probes do not cross its kink.
+    let step: Float = c.activation == .relu ? 2e-3 : 1e-2
+    #expect(gradientError(params: params, analytic: grads, step: step, loss: loss) < 5e-3)
+}
+
+@Test func dropoutKeepsTheExpectedFractionAndScales() {
+    let dropout = Dropout(p: 0.25)
+    var rng = RNG(seed: 1)
+    var mask = [Float](repeating: -1, count: 100_003)
+    dropout.fillMask(&mask, mask.count, rng: &rng)
+    let kept = mask.filter { $0 != 0 }
+    #expect(kept.allSatisfy { $0 == Float(1 / 0.75) })
+    #expect(abs(Double(kept.count) / Double(mask.count) - 0.75) < 0.01)
+    #expect(!Dropout(p: 0).isActive)
+}
+
+@Test func mlpEvaluationUsesNoDropout() {
+    let model = MLP(inputSize: 4, hidden: [5], classes: 2, activation: .relu, inputDropout: 0.5, hiddenDropout: 0.5, maxBatch: 4)
+    var rng = RNG(seed: 2)
+    var params = [Float](repeating: 0, count: model.parameterCount)
+    model.initialize(&params, .glorotUniform, rng: &rng)
+    let x: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    let first = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2)
+    let second = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2)
+    #expect(first.lossSum == second.lossSum)
+}

@@ -1,0 +1,34 @@
+// Inverted dropout (Srivastava et al. 2014): during training each unit is kept with probability
+// 1 − p and scaled by 1/(1 − p), so evaluation uses the network as it is.
+import Kernels
+
+public struct Dropout: Sendable, Equatable {
+    public let p: Float
+    /// A unit is dropped when its 16-bit uniform is below this. Four masks come from each 64-bit
+    /// draw, so the drop probability is p rounded to a multiple of 2^-16 (exact for 0.5, 0.25, …).
+    let threshold: UInt64
+    let keepScale: Float
+
+    public init(p: Double) {
+        precondition(p >= 0 && p < 1)
+        self.p = Float(p)
+        threshold = UInt64((p * 65536).rounded())
+        keepScale = Float(1 / (1 - p))
+    }
+
+    public var isActive: Bool { threshold > 0 }
+
+    /// Fills mask[0..<n] with 0 (dropped) or 1/(1 − p) (kept).
+    @inline(__always)
+    public func fillMask(_ mask: UnsafeMutablePointer<Float>, _ n: Int, rng: inout RNG) {
+        var i = 0
+        while i < n {
+            var bits = rng.next()
+            for _ in 0..<min(4, n - i) {
+                mask[i] = bits & 0xFFFF < threshold ? 0 : keepScale
+                bits >>= 16
+                i += 1
+            }
+        }
+    }
+}
