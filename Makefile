@@ -6,10 +6,10 @@ ARCH := $(shell uname -m)
 
 # The kernels use explicit SIMD types; they become wide vector code only when the compiler may
 # target the CPU it runs on. PORTABLE=1 builds for the baseline of the architecture instead
-# (x86-64-v3 = AVX2 + FMA; arm64 = the generic Armv8 target with NEON).
+# (x86-64: haswell = AVX2 + FMA, any x86-64 CPU since 2013; arm64: the generic Armv8 target).
 ifeq ($(PORTABLE),1)
   ifeq ($(ARCH),x86_64)
-    CPU_FLAGS := -Xcc -march=x86-64-v3 -Xswiftc -target-cpu -Xswiftc x86-64-v3
+    CPU_FLAGS := -Xcc -march=haswell -Xswiftc -target-cpu -Xswiftc haswell
   else
     CPU_FLAGS :=
   endif

@@ -4,6 +4,7 @@ public struct SHA256 {
     private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
     private var pending: [UInt8] = []
+    private var w = [UInt32](repeating: 0, count: 64)  // the message schedule, reused for every block
     private var length: UInt64 = 0
 
     private static let k: [UInt32] = [
@@ -54,7 +55,6 @@ public struct SHA256 {
 
     private mutating func compress(_ block: [UInt8], _ offset: Int) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-        var w = [UInt32](repeating: 0, count: 64)
         for t in 0..<16 {
             let o = offset + 4 * t
             w[t] = UInt32(block[o]) << 24 | UInt32(block[o + 1]) << 16 | UInt32(block[o + 2]) << 8 | UInt32(block[o + 3])

@@ -54,17 +54,14 @@ public func gemm(_ s: GemmShape, alpha: Float = 1,
     let splitColumns = s.n >= s.m
     let panels = splitColumns ? (s.n + B.nr - 1) / B.nr : (s.m + B.mr - 1) / B.mr
     let workers = s.flops < B.parallelFlops ? 1 : max(1, min(threads, panels))
-    let run = { (w: Int) in
+    // A closure stored in a variable would be heap-allocated on every call; passing it straight
+    // to parallelFor keeps it on the stack, and the training step allocation-free.
+    parallelFor(workers, threads: workers) { w in
         let lo = panels * w / workers, hi = panels * (w + 1) / workers
-        if splitColumns {
-            gemmBlock(s, rows: 0..<s.m, columns: lo * B.nr..<min(s.n, hi * B.nr),
-                      alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        } else {
-            gemmBlock(s, rows: lo * B.mr..<min(s.m, hi * B.mr), columns: 0..<s.n,
-                      alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
+        let rows = splitColumns ? 0..<s.m : lo * B.mr..<min(s.m, hi * B.mr)
+        let columns = splitColumns ? lo * B.nr..<min(s.n, hi * B.nr) : 0..<s.n
+        gemmBlock(s, rows: rows, columns: columns, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
-    if workers == 1 { run(0) } else { parallelFor(workers, threads: workers, run) }
 }
 
 /// The five loops of BLIS around the micro-kernel, for one block of C.

@@ -66,6 +66,12 @@ let configErrorCases: [ConfigErrorCase] = [
     .init(json: variant("\"lr\": 1e-3", "\"averaging\": \"swa\""), path: "arms[0].averaging", message: "must be \"ema\", \"polyak\""),
     .init(json: validConfig.replacingOccurrences(of: "\"arms\": [ {", with: "\"arms\": [], \"x\": [ {"), path: "arms", message: "non-empty array"),
     .init(json: variant("\"description\": \"d\",", "\"description\": \"d\", \"sweep\": {},"), path: "sweep", message: "not supported by this version"),
+    .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\""), path: "model.hidden", message: "is required for an mlp"),
+    .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\", \"hidden\": [10, 0]"), path: "model.hidden[1]", message: "must be >= 1, got 0"),
+    .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\", \"hidden\": [10], \"activation\": \"gelu\""), path: "model.activation", message: "must be one of relu, softplus, tanh"),
+    .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\", \"hidden\": [10], \"dropout\": {\"hidden\": 1}"), path: "model.dropout.hidden", message: "must be in [0, 1), got 1"),
+    .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\", \"hidden\": [10], \"dropout\": {\"output\": 0.1}"), path: "model.dropout.output", message: "unknown key for dropout"),
+    .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"logistic-regression\", \"hidden\": [10]"), path: "model.hidden", message: "unknown key for model logistic-regression"),
 ]
 
 @Test(arguments: configErrorCases)
