@@ -26,7 +26,7 @@ endif
 RELEASE := $(SWIFT) build -c release $(CPU_FLAGS)
 BIN = $(shell $(RELEASE) --show-bin-path)/adam-bench
 
-.PHONY: build run test data bench print-flags clean
+.PHONY: build run test check-golden update-golden data bench print-flags clean
 
 build:
 	$(RELEASE)
@@ -37,6 +37,16 @@ run: build data
 test:
 	$(SWIFT) build --build-tests $(CPU_FLAGS)
 	$(SWIFT) test --skip-build $(CPU_FLAGS)
+
+# Golden curves are part of `make test`; these run them alone, or regenerate them on purpose.
+check-golden:
+	$(SWIFT) build --build-tests $(CPU_FLAGS)
+	$(SWIFT) test --skip-build $(CPU_FLAGS) --filter goldenCurvesMatch
+
+update-golden:
+	$(SWIFT) build --build-tests $(CPU_FLAGS)
+	UPDATE_GOLDEN=1 $(SWIFT) test --skip-build $(CPU_FLAGS) --filter goldenCurvesMatch
+	git status --short results/golden
 
 data:
 	scripts/fetch-data.sh data

@@ -9,7 +9,10 @@ enum HelpText {
       adam-bench run CONFIG... [options]     train every arm of each experiment, write results
       adam-bench validate CONFIG...          check configs and data files, print the plan
       adam-bench list [optimizers|models|datasets]
-      adam-bench help [run|validate|list|config|exit-codes]
+      adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
+      adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
+      adam-bench bench gemm|step|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
+      adam-bench help [run|validate|list|diff|plot|bench|config|exit-codes]
       adam-bench --version
 
     options of run and validate:
@@ -21,8 +24,8 @@ enum HelpText {
       --arms a,b        run only these arms
       --quiet           no progress output on stderr
 
-    exit status: 0 success, 2 bad usage or invalid config, 3 dataset missing or malformed,
-    4 any other failure. A diverged arm is a result (status in summary.csv), not a failure.
+    exit status: 0 success, 1 diff found differences, 2 bad usage or invalid config, 3 dataset
+    (or file to diff or plot) missing or malformed, 4 any other failure. A diverged arm is a result (status in summary.csv), not a failure.
     """
 
     static let run = """
@@ -53,6 +56,41 @@ enum HelpText {
 
     Lists what configs can name; `list optimizers` shows every hyperparameter with its default
     and valid range.
+    """
+
+    static let diff = """
+    adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
+
+    Compares two result files cell by cell. Rows are matched by their key columns (arm, seed,
+    iteration for curves.csv; arm, seed for summary.csv), so missing and extra rows are reported
+    as such. Two cells agree when both are empty, both NaN, equal as text, or numbers with
+    |actual - expected| <= atol + rtol·|expected| (default: exact). Prints the first differences
+    (row, column, expected, actual, relative error) and a count. Exit 0 when equal within
+    tolerance, 1 when not, 2 for bad usage, 3 when a file cannot be read.
+    """
+
+    static let plot = """
+    adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
+                    [--y-min A] [--y-max B]
+
+    Draws each results folder as a panel like the paper's: a line per arm (and seed), legend,
+    title, linear or log y axis (ticks at decades). Defaults come from the config's "plot" object
+    ({"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..});
+    flags override them. Without -o each folder gets RESULT_DIR/plot.svg; with -o all folders go
+    side by side into one file. Diverged arms end in a cross; NaN and infinite values break lines.
+    """
+
+    static let bench = """
+    adam-bench bench gemm [--threads N] [--shape M,N,K,TA,TB]
+    adam-bench bench step [--threads N]
+    adam-bench bench train CONFIG [--threads N] [--data-dir DIR]
+
+    Machine-readable performance figures (medians of repeated timings after a warm-up), for 1
+    thread and all cores unless --threads is given:
+      gemm   m,n,k,trans_a,trans_b,threads,gflops,peak_gflops (peak: a measured FMA loop)
+      step   optimizer,parameters,threads,ns_per_parameter,gb_per_second
+      train  config,arm,threads,batch_size,examples_per_second,ms_per_step,peak_rss_mb
+    Build in release mode (make build) before timing anything.
     """
 
     static let exitCodes = """
@@ -113,6 +151,7 @@ enum HelpText {
     }
 
     static var topics: [String: String] {
-        ["run": run, "validate": validate, "list": list, "config": config, "exit-codes": exitCodes]
+        ["run": run, "validate": validate, "list": list, "diff": diff, "plot": plot, "bench": bench,
+         "config": config, "exit-codes": exitCodes]
     }
 }

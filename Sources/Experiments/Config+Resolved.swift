@@ -53,6 +53,7 @@ extension ExperimentConfig {
               ("eval_every_epochs", .number(Double(training.evalEveryEpochs)))]
         root.append(("training", .object(t)))
         root.append(("arms", .array(arms.map(\.resolvedJSON))))
+        if let plot { root.append(("plot", plot.json)) }
         return .object(root)
     }
 

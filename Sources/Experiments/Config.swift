@@ -69,6 +69,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var model: ModelConfig?
     public var training: TrainingConfig
     public var arms: [ArmConfig]
+    /// How `adam-bench plot` draws the results; nil when the config has no "plot" object.
+    public var plot: PlotSettings? = nil
     /// The file it was read from.
     public var source: String
 }
@@ -124,12 +126,13 @@ extension ExperimentConfig {
             }
             arms.append(arm)
         }
-        for reserved in ["sweep", "tune", "plot"] where root.has(reserved) {
+        let plot = try root.raw("plot").map(PlotSettings.parse)
+        for reserved in ["sweep", "tune"] where root.has(reserved) {
             throw ConfigError(path: reserved, "is part of the spec but not supported by this version of adam-bench yet")
         }
-        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms"])
+        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot"])
         return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,
-                                training: training, arms: arms, source: source)
+                                training: training, arms: arms, plot: plot, source: source)
     }
 
     static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "quadratic", "rosenbrock"]

@@ -33,9 +33,6 @@ public enum ExperimentRunner {
     /// Trains all (arm, seed) pairs; results come back in arm order, then seed order.
     public static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?) -> [ArmResult] {
         let items = config.arms.flatMap { arm in config.training.seeds.map { (arm, $0) } }
-        // Run up to `threads` arms at once; leftover threads go to the kernels inside each arm.
-        let concurrent = max(1, min(threads, items.count))
-        let inner = max(1, threads / concurrent)
         var initial: [UInt64: FloatBuffer] = [:]
         if case .supervised(let data, let m) = problem {
             for seed in config.training.seeds { initial[seed] = initialParameters(config, data, m, seed: seed) }
@@ -44,18 +41,29 @@ public enum ExperimentRunner {
         slots.initialize(repeating: nil)
         defer { slots.deallocate() }
         let box = UncheckedSendable((slots, initial))
-        parallelFor(items.count, threads: concurrent) { i in
-            let (arm, seed) = items[i]
-            let result: ArmResult
-            switch problem {
-            case .supervised(let data, let m):
-                result = SupervisedTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m,
-                                           threads: inner, progress: progress).run(initial: box.value.1[seed]!)
-            case .objective(let objective):
-                // Each arm needs its own objective only if objectives held state; they do not.
-                result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress).run()
+        // Waves: while at least `threads` arms are left, run that many side by side with one
+        // kernel thread each; the remainder then shares the threads inside each arm. (Five arms on
+        // two threads: two pairs, then the last arm on both.)
+        var start = 0
+        while start < items.count {
+            let left = items.count - start
+            let wave = left >= threads ? left / threads * threads : left
+            let concurrent = min(threads, wave)
+            let inner = max(1, threads / concurrent)
+            let first = start
+            parallelFor(wave, threads: concurrent) { i in
+                let (arm, seed) = items[first + i]
+                let result: ArmResult
+                switch problem {
+                case .supervised(let data, let m):
+                    result = SupervisedTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m,
+                                               threads: inner, progress: progress).run(initial: box.value.1[seed]!)
+                case .objective(let objective):
+                    result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress).run()
+                }
+                box.value.0[first + i] = result
             }
-            box.value.0[i] = result
+            start += wave
         }
         return slots.map { $0! }
     }

@@ -126,3 +126,31 @@ func errorsHaveDocumentedExitStatusesAndSayWhatIsWrong(_ c: ExitCase) throws {
     // Nothing is written for an experiment that did not run.
     #expect(!FileManager.default.fileExists(atPath: dir.file("results/e2e")))
 }
+
+@Test func diffExitsZeroOneTwoThree() throws {
+    let dir = try workspace()
+    #expect(try Binary.run(["run", "e2e.json", "--data-dir", "data", "--quiet"], directory: dir.path).status == 0)
+    let curves = dir.file("results/e2e/curves.csv")
+    let same = try Binary.run(["diff", curves, curves])
+    #expect(same.status == 0 && same.stdout.contains("equal within rtol 0.0, atol 0.0"))
+    let text = dir.read("results/e2e/curves.csv")!
+    let lines = text.split(separator: "\n")
+    _ = dir.write(lines.dropLast().joined(separator: "\n") + "\n", to: "short.csv")
+    let missing = try Binary.run(["diff", curves, dir.file("short.csv")])
+    #expect(missing.status == 1 && missing.stdout.contains("1 row(s) missing in"))
+    #expect(try Binary.run(["diff", curves, dir.file("nope.csv")]).status == 3)
+    #expect(try Binary.run(["diff", curves]).status == 2)
+    #expect(try Binary.run(["diff", curves, curves, "--rtol", "-1"]).status == 2)
+}
+
+@Test func plotWritesSVGNextToTheResults() throws {
+    let dir = try workspace()
+    #expect(try Binary.run(["run", "e2e.json", "--data-dir", "data", "--quiet"], directory: dir.path).status == 0)
+    let out = try Binary.run(["plot", "results/e2e", "--log-y"], directory: dir.path)
+    #expect(out.status == 0, "\(out.stderr)")
+    let svg = dir.read("results/e2e/plot.svg") ?? ""
+    #expect(svg.hasPrefix("<svg") && svg.contains(">sgd-nesterov</text>"))
+    #expect(try Binary.run(["plot", "results/e2e", "-o", "both.svg", "--column", "test_accuracy"], directory: dir.path).status == 0)
+    #expect(try Binary.run(["plot", "results/none"], directory: dir.path).status == 3)
+    #expect(try Binary.run(["plot", "results/e2e", "--column", "loss"], directory: dir.path).status == 2)
+}

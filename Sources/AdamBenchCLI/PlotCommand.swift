@@ -1,0 +1,49 @@
+// `adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]`
+import Experiments
+import Foundation
+
+enum PlotCommand {
+    static func main(_ args: [String]) throws -> ExitStatus {
+        let a = try Arguments(args, valued: ["-o", "--out", "--column", "--x", "--y-min", "--y-max"], switches: ["--log-y", "--linear-y"])
+        guard !a.positional.isEmpty else { throw UsageError("plot takes one or more results folders, e.g. adam-bench plot results/mnist-logreg") }
+        if a.has("--log-y") && a.has("--linear-y") { throw UsageError("give --log-y or --linear-y, not both") }
+        if let c = a.value("--column"), !["train_loss", "eval_train_loss", "test_loss", "test_accuracy"].contains(c) {
+            throw UsageError("--column: must be train_loss, eval_train_loss, test_loss or test_accuracy, got '\(c)'")
+        }
+        if let x = a.value("--x"), x != "epoch" && x != "iteration" { throw UsageError("--x: must be epoch or iteration, got '\(x)'") }
+        func bound(_ flag: String) throws -> Double? {
+            guard let t = a.value(flag) else { return nil }
+            guard let v = Double(t), v.isFinite else { throw UsageError("\(flag): must be a number, got '\(t)'") }
+            return v
+        }
+        let yMin = try bound("--y-min"), yMax = try bound("--y-max")
+        let output = a.value("-o") ?? a.value("--out")
+        let override = { (s: inout PlotSettings) in
+            if let c = a.value("--column") { s.column = c }
+            if a.has("--log-y") { s.logY = true }
+            if a.has("--linear-y") { s.logY = false }
+            if let x = a.value("--x") { s.x = x }
+            if let yMin { s.yMin = yMin }
+            if let yMax { s.yMax = yMax }
+        }
+        var panels: [(String, PlotPanel)] = []
+        do {
+            for dir in a.positional { panels.append((dir, try ResultsPlot.panel(directory: dir, override: override))) }
+        } catch let e as OutputError {
+            printErr("adam-bench: error: \(e)")
+            return .data
+        }
+        if let output {
+            // All folders side by side in one file, as the paper's multi-panel figures.
+            try OutputFiles.writeAtomically(SVGPlot.render(panels.map(\.1)), to: output)
+            printErr("wrote \(output)")
+        } else {
+            for (dir, panel) in panels {
+                let path = (dir as NSString).appendingPathComponent("plot.svg")
+                try OutputFiles.writeAtomically(SVGPlot.render([panel]), to: path)
+                printErr("wrote \(path)")
+            }
+        }
+        return .success
+    }
+}

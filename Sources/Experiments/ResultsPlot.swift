@@ -1,0 +1,89 @@
+// From a results folder (curves.csv, summary.csv, manifest.json) to a plot panel.
+import Foundation
+
+/// How an experiment is drawn: from the config's "plot" object, overridden by `plot` flags.
+public struct PlotSettings: Sendable, Equatable {
+    /// The curves.csv column on the y axis.
+    public var column = "eval_train_loss"
+    public var logY = false
+    /// "epoch" or "iteration".
+    public var x = "epoch"
+    public var yMin: Double? = nil
+    public var yMax: Double? = nil
+    public init() {}
+
+    static let columns = ["train_loss", "eval_train_loss", "test_loss", "test_accuracy"]
+
+    static func parse(_ json: JSON) throws -> PlotSettings {
+        var r = try ObjectReader(json, path: "plot")
+        var p = PlotSettings()
+        if let c = try r.string("column") {
+            guard columns.contains(c) else { throw ConfigError(path: "plot.column", "must be one of \(columns.joined(separator: ", ")), got \"\(c)\"") }
+            p.column = c
+        }
+        p.logY = try r.bool("log_y") ?? false
+        if let x = try r.string("x") {
+            guard x == "epoch" || x == "iteration" else { throw ConfigError(path: "plot.x", "must be \"epoch\" or \"iteration\", got \"\(x)\"") }
+            p.x = x
+        }
+        p.yMin = try r.number("y_min")
+        p.yMax = try r.number("y_max")
+        if let lo = p.yMin, let hi = p.yMax, lo >= hi { throw ConfigError(path: "plot.y_max", "must be greater than plot.y_min") }
+        if p.logY, let lo = p.yMin, lo <= 0 { throw ConfigError(path: "plot.y_min", "must be > 0 on a log axis") }
+        try r.finish("plot", allowed: ["column", "log_y", "x", "y_min", "y_max"])
+        return p
+    }
+
+    var json: JSON {
+        var pairs: [(String, JSON)] = [("column", .string(column)), ("log_y", .bool(logY)), ("x", .string(x))]
+        if let yMin { pairs.append(("y_min", .number(yMin))) }
+        if let yMax { pairs.append(("y_max", .number(yMax))) }
+        return .object(pairs)
+    }
+}
+
+public enum ResultsPlot {
+    /// Reads a results folder. `override` changes the config's plot settings.
+    public static func panel(directory: String, override: (inout PlotSettings) -> Void) throws -> PlotPanel {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let curves = try CSVTable.read(path("curves.csv"))
+        var settings = PlotSettings()
+        var title = (directory as NSString).lastPathComponent
+        if let data = FileManager.default.contents(atPath: path("manifest.json")),
+           let text = String(data: data, encoding: .utf8), let manifest = try? JSON.parse(text) {
+            if case .string(let name)? = manifest["config"]?["name"] { title = name }
+            if let plot = manifest["config"]?["plot"] { settings = (try? PlotSettings.parse(plot)) ?? settings }
+        }
+        override(&settings)
+        guard let armColumn = curves.header.firstIndex(of: "arm"), let seedColumn = curves.header.firstIndex(of: "seed"),
+              let xColumn = curves.header.firstIndex(of: settings.x) else {
+            throw OutputError(path: path("curves.csv"), problem: "lacks the arm, seed or \(settings.x) column; is it an adam-bench curves file?")
+        }
+        guard let yColumn = curves.header.firstIndex(of: settings.column) else {
+            throw OutputError(path: path("curves.csv"), problem: "has no column \(settings.column) (it has \(curves.header.joined(separator: ", ")))")
+        }
+        var diverged = Set<String>()
+        if let summary = try? CSVTable.read(path("summary.csv")), let s = summary.header.firstIndex(of: "status"),
+           let a = summary.header.firstIndex(of: "arm"), let sd = summary.header.firstIndex(of: "seed") {
+            for row in summary.rows where row[s] == "diverged" { diverged.insert("\(row[a])/\(row[sd])") }
+        }
+        // One series per (arm, seed), in file order; seeds after the first get the seed in the name.
+        var order: [String] = [], points: [String: [(x: Double, y: Double)]] = [:], firstSeed: [String: String] = [:]
+        for row in curves.rows {
+            let arm = row[armColumn], seed = row[seedColumn], key = "\(arm)/\(seed)"
+            if points[key] == nil { order.append(key); points[key] = []; if firstSeed[arm] == nil { firstSeed[arm] = seed } }
+            guard !row[yColumn].isEmpty, let x = Double(row[xColumn]), let y = Double(row[yColumn]) else { continue }
+            points[key]!.append((x, y))
+        }
+        let series = order.map { key -> PlotSeries in
+            let parts = key.split(separator: "/").map(String.init)
+            let name = firstSeed[parts[0]] == parts[1] ? parts[0] : "\(parts[0]) (seed \(parts[1]))"
+            return PlotSeries(name: name, points: points[key]!, diverged: diverged.contains(key))
+        }
+        var panel = PlotPanel(title: title, xLabel: settings.x == "epoch" ? "epochs" : "iterations",
+                              yLabel: settings.column.replacingOccurrences(of: "_", with: " "), logY: settings.logY, series: series)
+        panel.yMin = settings.yMin
+        panel.yMax = settings.yMax
+        return panel
+    }
+}

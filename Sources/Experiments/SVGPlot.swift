@@ -1,0 +1,179 @@
+// Self-contained SVG line plots in the style of the paper's panels: axes with ticks and labels,
+// linear or log y (ticks at decades), one coloured, labelled line per arm, a legend, a title.
+// NaN, infinite and (on a log axis) non-positive values break a line instead of breaking the plot.
+import Foundation
+
+public struct PlotSeries: Sendable {
+    public var name: String
+    public var points: [(x: Double, y: Double)]
+    /// Where the run diverged (its last point), drawn as a cross.
+    public var diverged: Bool = false
+    public init(name: String, points: [(x: Double, y: Double)], diverged: Bool = false) {
+        self.name = name
+        self.points = points
+        self.diverged = diverged
+    }
+}
+
+public struct PlotPanel: Sendable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var logY: Bool
+    public var yMin: Double? = nil
+    public var yMax: Double? = nil
+    public var series: [PlotSeries]
+    public init(title: String, xLabel: String, yLabel: String, logY: Bool, series: [PlotSeries]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.logY = logY
+        self.series = series
+    }
+}
+
+public enum SVGPlot {
+    static let width = 560.0, height = 420.0
+    static let left = 78.0, right = 20.0, top = 44.0, bottom = 56.0
+    /// Tableau 10: distinguishable, and readable for most colour-vision deficiencies.
+    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                          "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+
+    public static func render(_ panels: [PlotPanel]) -> String {
+        let total = width * Double(panels.count)
+        var svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(total))" height="\(fmt(height))" viewBox="0 0 \(fmt(total)) \(fmt(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+
+        """
+        for (i, panel) in panels.enumerated() {
+            svg += "<g transform=\"translate(\(fmt(Double(i) * width)),0)\">\n" + renderPanel(panel) + "</g>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func usable(_ y: Double, log: Bool) -> Bool { y.isFinite && (!log || y > 0) }
+
+    static func renderPanel(_ p: PlotPanel) -> String {
+        let plotW = width - left - right, plotH = height - top - bottom
+        let xs = p.series.flatMap { $0.points.filter { usable($0.y, log: p.logY) }.map(\.x) }
+        let ys = p.series.flatMap { $0.points.map(\.y).filter { usable($0, log: p.logY) } }
+        var xMin = xs.min() ?? 0, xMax = xs.max() ?? 1
+        if xMin == xMax { xMin -= 0.5; xMax += 0.5 }
+        var yLo = p.yMin ?? ys.min() ?? (p.logY ? 0.1 : 0), yHi = p.yMax ?? ys.max() ?? 1
+        if p.logY {
+            yLo = pow(10, floor(log10(max(yLo, 1e-300))))
+            yHi = pow(10, ceil(log10(max(yHi, yLo * 10))))
+            if yHi <= yLo { yHi = yLo * 10 }
+        } else {
+            if yLo == yHi { yLo -= 0.5; yHi += 0.5 }
+            let step = niceStep((yHi - yLo) / 5)
+            if p.yMin == nil { yLo = floor(yLo / step) * step }
+            if p.yMax == nil { yHi = ceil(yHi / step) * step }
+        }
+        func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
+        func py(_ y: Double) -> Double {
+            let t = p.logY ? (log10(y) - log10(yLo)) / (log10(yHi) - log10(yLo)) : (y - yLo) / (yHi - yLo)
+            return top + (1 - t) * plotH
+        }
+        var s = ""
+        s += "<text x=\"\(fmt(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(p.title))</text>\n"
+        s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#333\"/>\n"
+        // x ticks
+        let xStep = niceStep((xMax - xMin) / 6)
+        var x = ceil(xMin / xStep) * xStep
+        while x <= xMax + xStep * 1e-9 {
+            let X = px(x)
+            s += "<line x1=\"\(fmt(X))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(X))\" y2=\"\(fmt(top + plotH + 5))\" stroke=\"#333\"/>"
+            s += "<text x=\"\(fmt(X))\" y=\"\(fmt(top + plotH + 19))\" text-anchor=\"middle\">\(tickLabel(x))</text>\n"
+            x += xStep
+        }
+        // y ticks (decades on a log axis, with unlabelled 2…9 minor ticks when few decades show)
+        if p.logY {
+            let d0 = Int(log10(yLo).rounded()), d1 = Int(log10(yHi).rounded())
+            for d in d0...d1 {
+                let Y = py(pow(10, Double(d)))
+                s += "<line x1=\"\(fmt(left - 5))\" y1=\"\(fmt(Y))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(Y))\" stroke=\"#ddd\"/>"
+                s += "<line x1=\"\(fmt(left - 5))\" y1=\"\(fmt(Y))\" x2=\"\(fmt(left))\" y2=\"\(fmt(Y))\" stroke=\"#333\"/>"
+                s += "<text x=\"\(fmt(left - 8))\" y=\"\(fmt(Y + 4))\" text-anchor=\"end\">10<tspan dy=\"-6\" font-size=\"9\">\(d)</tspan></text>\n"
+                if d1 - d0 <= 4 && d < d1 {
+                    for m in 2...9 {
+                        let Ym = py(Double(m) * pow(10, Double(d)))
+                        s += "<line x1=\"\(fmt(left - 3))\" y1=\"\(fmt(Ym))\" x2=\"\(fmt(left))\" y2=\"\(fmt(Ym))\" stroke=\"#333\"/>"
+                    }
+                    s += "\n"
+                }
+            }
+        } else {
+            let yStep = niceStep((yHi - yLo) / 5)
+            var y = ceil(yLo / yStep - 1e-9) * yStep
+            while y <= yHi + yStep * 1e-9 {
+                let Y = py(y)
+                s += "<line x1=\"\(fmt(left - 5))\" y1=\"\(fmt(Y))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(Y))\" stroke=\"#ddd\"/>"
+                s += "<text x=\"\(fmt(left - 8))\" y=\"\(fmt(Y + 4))\" text-anchor=\"end\">\(tickLabel(y))</text>\n"
+                y += yStep
+            }
+        }
+        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 12))\" text-anchor=\"middle\">\(escape(p.xLabel))</text>\n"
+        s += "<text transform=\"translate(18,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(p.yLabel))</text>\n"
+        // lines, clipped to the plot area
+        s += "<clipPath id=\"plot-area\"><rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\"/></clipPath>\n"
+        s += "<g clip-path=\"url(#plot-area)\" fill=\"none\" stroke-width=\"1.8\">\n"
+        for (i, series) in p.series.enumerated() {
+            let color = palette[i % palette.count], dash = dashes(i)
+            var segment: [String] = []
+            func flush() {
+                if segment.count > 1 { s += "<polyline stroke=\"\(color)\"\(dash) points=\"\(segment.joined(separator: " "))\"/>\n" }
+                if segment.count == 1 { s += "<circle fill=\"\(color)\" r=\"2\" cx=\"\(segment[0].split(separator: ",")[0])\" cy=\"\(segment[0].split(separator: ",")[1])\"/>\n" }
+                segment.removeAll()
+            }
+            for point in series.points {
+                if usable(point.y, log: p.logY) { segment.append("\(fmt(px(point.x))),\(fmt(py(point.y)))") } else { flush() }
+            }
+            flush()
+            if series.diverged, let last = series.points.last(where: { usable($0.y, log: p.logY) }) {
+                let X = px(last.x), Y = py(last.y)
+                s += "<path stroke=\"\(color)\" stroke-width=\"2.5\" d=\"M\(fmt(X - 5)),\(fmt(Y - 5)) L\(fmt(X + 5)),\(fmt(Y + 5)) M\(fmt(X - 5)),\(fmt(Y + 5)) L\(fmt(X + 5)),\(fmt(Y - 5))\"/>\n"
+            }
+        }
+        s += "</g>\n"
+        // legend, top right inside the plot
+        let legendW = 24 + 7 * Double(p.series.map { $0.name.count + ($0.diverged ? 11 : 0) }.max() ?? 4)
+        let lx = left + plotW - legendW - 8, ly = top + 8
+        s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" width=\"\(fmt(legendW))\" height=\"\(fmt(Double(p.series.count) * 16 + 8))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
+        for (i, series) in p.series.enumerated() {
+            let y = ly + 14 + Double(i) * 16
+            s += "<line x1=\"\(fmt(lx + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(y - 4))\" stroke=\"\(palette[i % palette.count])\"\(dashes(i)) stroke-width=\"2.5\"/>"
+            s += "<text x=\"\(fmt(lx + 24))\" y=\"\(fmt(y))\">\(escape(series.name))\(series.diverged ? " (diverged)" : "")</text>\n"
+        }
+        return s
+    }
+
+    /// Past the palette's ten colours, lines are dashed so no two series look alike.
+    static func dashes(_ i: Int) -> String {
+        ["", " stroke-dasharray=\"6,3\"", " stroke-dasharray=\"2,2\""][(i / palette.count) % 3]
+    }
+
+    /// 1, 2 or 5 times a power of ten, near `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
+        let e = pow(10, floor(log10(raw)))
+        let f = raw / e
+        return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * e
+    }
+
+    static func tickLabel(_ v: Double) -> String {
+        let r = (v * 1e6).rounded() / 1e6
+        if r == r.rounded() && abs(r) < 1e9 { return String(Int(r)) }
+        var s = String(format: "%.4f", r)
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+
+    static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,40 @@
+// Golden curves: small, fast, deterministic configs (configs/golden/) whose curves.csv and
+// summary.csv are committed under results/golden/. A change that moves a curve fails here until
+// the files are regenerated on purpose with `make update-golden` (UPDATE_GOLDEN=1).
+import Datasets
+@testable import Experiments
+import Foundation
+import TestSupport
+import Testing
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Tolerance for other CPUs and C libraries: results here are bit-exact on one machine, but
+/// expf/logf may differ in the last bit elsewhere and training amplifies that a little.
+let goldenRelativeTolerance = 1e-3, goldenAbsoluteTolerance = 1e-6
+
+@Test(arguments: ["quadratic", "rosenbrock", "logreg", "mlp"])
+func goldenCurvesMatch(_ name: String) throws {
+    let config = try ExperimentConfig.load(packageRoot.appendingPathComponent("configs/golden/\(name).json").path)
+    let data = TemporaryDirectory()
+    try Fixtures.writeMNIST(to: data.file("golden-mnist"), train: 256, test: 64, gzip: true)
+    let problem = try config.loadProblem(dataDirectory: data.path)
+    let results = ExperimentRunner.train(config, problem: problem, threads: 2, progress: nil)
+    let folder = packageRoot.appendingPathComponent("results/golden/\(config.name)")
+    for (file, text) in [("curves.csv", CurvesCSV.render(results)), ("summary.csv", SummaryCSV.render(results))] {
+        let path = folder.appendingPathComponent(file).path
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            continue
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            Issue.record("no golden file \(path); run `make update-golden` and commit it")
+            continue
+        }
+        let diff = ResultsDiff.compare(expected: try CSVTable.read(path), actual: try CSVTable.parse(text, path: "this run"),
+                                       rtol: goldenRelativeTolerance, atol: goldenAbsoluteTolerance)
+        #expect(diff.isEqual, "\(path) moved:\n\(diff.report(expectedPath: path, actualPath: "this run", rtol: goldenRelativeTolerance, atol: goldenAbsoluteTolerance))")
+    }
+}
