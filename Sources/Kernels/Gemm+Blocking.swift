@@ -18,6 +18,8 @@ enum GemmBlocking {
     static let kc = 256
     static let mc = 240
     static let nc = 2048
+    /// A·Bᵀ with at most this many columns uses dot products instead of packed panels.
+    static let dotColumns = 16
     /// Below this many flops a product runs on one thread: waking a second one costs more.
     static let parallelFlops = 4.0e6
 }

@@ -51,6 +51,10 @@ public func gemm(_ s: GemmShape, alpha: Float = 1,
         return
     }
     typealias B = GemmBlocking
+    if s.transB && !s.transA && s.n <= B.dotColumns {
+        gemmDots(s, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+        return
+    }
     let splitColumns = s.n >= s.m
     let panels = splitColumns ? (s.n + B.nr - 1) / B.nr : (s.m + B.mr - 1) / B.mr
     let workers = s.flops < B.parallelFlops ? 1 : max(1, min(threads, panels))
@@ -61,6 +65,23 @@ public func gemm(_ s: GemmShape, alpha: Float = 1,
         let rows = splitColumns ? 0..<s.m : lo * B.mr..<min(s.m, hi * B.mr)
         let columns = splitColumns ? lo * B.nr..<min(s.n, hi * B.nr) : 0..<s.n
         gemmBlock(s, rows: rows, columns: columns, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+/// A·Bᵀ with few columns (a classifier's output layer: n = 10): both operands' rows run along k,
+/// so each C element is one SIMD dot product of two contiguous rows, with no packing into a
+/// 32-wide panel that would be two-thirds padding. Rows of C are split over threads.
+private func gemmDots(_ s: GemmShape, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+    let workers = s.flops < GemmBlocking.parallelFlops ? 1 : max(1, min(threads, s.m))
+    parallelFor(workers, threads: workers) { w in
+        for i in (s.m * w / workers)..<(s.m * (w + 1) / workers) {
+            let ai = a + i * lda, ci = c + i * ldc
+            for j in 0..<s.n {
+                let v = dot(ai, b + j * ldb, s.k) * alpha
+                ci[j] = beta == 0 ? v : v.addingProduct(beta, ci[j])
+            }
+        }
     }
 }
 
