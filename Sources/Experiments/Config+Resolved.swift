@@ -37,6 +37,10 @@ extension ExperimentConfig {
             var pairs: [(String, JSON)] = [("kind", .string(m.kind.rawValue)), ("l2", .number(m.l2)),
                                            ("init", .string(m.initialization.name))]
             if case .normal(let std) = m.initialization { pairs.append(("std", .number(std))) }
+            if m.kind == .vae {
+                pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("latent", .number(Double(m.latent))),
+                          ("activation", .string(m.activation.rawValue))]
+            }
             if m.kind == .mlp {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("activation", .string(m.activation.rawValue)),
                           ("dropout", .object([("input", .number(m.inputDropout)), ("hidden", .number(m.hiddenDropout))]))]

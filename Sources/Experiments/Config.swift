@@ -26,7 +26,7 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case mlp, cnn, vae
 
     /// Kinds this version can train; the others are reserved names with a clear error.
-    public static let available: [ModelKind] = [.logisticRegression, .mlp]
+    public static let available: [ModelKind] = [.logisticRegression, .mlp, .vae]
 }
 
 public struct ModelConfig: Sendable, Equatable {
@@ -38,6 +38,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var activation: Activation = .relu
     public var inputDropout: Double = 0
     public var hiddenDropout: Double = 0
+    /// VAE only: the latent dimension (hidden holds the one hidden width of encoder and decoder).
+    public var latent: Int = 0
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -201,7 +203,23 @@ extension ExperimentConfig {
         }
         let l2 = try r.number("l2") ?? 0
         guard l2 >= 0 else { throw ConfigError(path: "model.l2", "must be >= 0, got \(formatConfigNumber(l2))") }
-        var hidden: [Int] = [], activation = Activation.relu, inputDropout = 0.0, hiddenDropout = 0.0
+        var hidden: [Int] = [], activation = Activation.relu, inputDropout = 0.0, hiddenDropout = 0.0, latent = 0
+        if kind == .vae {
+            if let list = r.raw("hidden") {
+                guard case .array(let items) = list, items.count == 1 else {
+                    throw ConfigError(path: "model.hidden", "must be one width for a vae (encoder and decoder), e.g. [500]")
+                }
+                hidden = [try ObjectReader.int(items[0], path: "model.hidden[0]", min: 1)]
+            } else {
+                hidden = [500]
+            }
+            latent = try r.int("latent", min: 1) ?? 50
+            let name = try r.string("activation") ?? "softplus"
+            guard let act = Activation(rawValue: name) else {
+                throw ConfigError(path: "model.activation", "must be one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            activation = act
+        }
         if kind == .mlp {
             guard let list = r.raw("hidden") else {
                 throw ConfigError(path: "model.hidden", "is required for an mlp: the hidden widths, e.g. [1000, 1000]")
@@ -225,7 +243,7 @@ extension ExperimentConfig {
                 try dr.finish("dropout", allowed: ["input", "hidden"])
             }
         }
-        let initName = try r.string("init") ?? (kind == .mlp ? "glorot-uniform" : "zeros")
+        let initName = try r.string("init") ?? (kind == .logisticRegression ? "zeros" : "glorot-uniform")
         let initialization: Initialization
         switch initName {
         case "zeros": initialization = .zeros
@@ -240,10 +258,10 @@ extension ExperimentConfig {
         if initName != "normal" && r.has("std") {
             throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
         }
-        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : []
+        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .vae ? ["hidden", "latent", "activation"] : []
         try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
-                           inputDropout: inputDropout, hiddenDropout: hiddenDropout)
+                           inputDropout: inputDropout, hiddenDropout: hiddenDropout, latent: latent)
     }
 
     static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {

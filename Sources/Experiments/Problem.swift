@@ -54,7 +54,10 @@ public func makeModel(_ m: ModelConfig, inputSize: Int, classes: Int, maxBatch: 
     case .mlp:
         return MLP(inputSize: inputSize, hidden: m.hidden, classes: classes, activation: m.activation,
                    inputDropout: m.inputDropout, hiddenDropout: m.hiddenDropout, maxBatch: maxBatch, threads: threads)
-    case .cnn, .vae:
+    case .vae:
+        return VAE(inputSize: inputSize, hidden: m.hidden[0], latent: m.latent, activation: m.activation,
+                   maxBatch: maxBatch, threads: threads)
+    case .cnn:
         preconditionFailure("model \(m.kind.rawValue) is rejected by config validation in this version")
     }
 }

@@ -184,19 +184,19 @@ struct SupervisedTrainer {
 }
 
 /// Mean loss and accuracy of `params` on all of `set`, in chunks of the model's batch.
-func evaluate(_ model: Model, _ params: FloatBuffer, _ set: LabeledData) -> (loss: Double, accuracy: Double) {
+func evaluate(_ model: Model, _ params: FloatBuffer, _ set: LabeledData) -> (loss: Double, accuracy: Double?) {
     var lossSum = 0.0, correct = 0, lo = 0
     set.labels.withUnsafeBufferPointer { labels in
         while lo < set.count {
             let m = min(model.maxBatch, set.count - lo)
             let r = model.evaluate(parameters: params.base, x: set.x.base + lo * set.inputSize,
-                                   labels: labels.baseAddress! + lo, count: m)
+                                   labels: labels.baseAddress! + lo, count: m, firstRow: lo)
             lossSum += r.lossSum
             correct += r.correct
             lo += m
         }
     }
-    return (lossSum / Double(set.count), Double(correct) / Double(set.count))
+    return (lossSum / Double(set.count), model.reportsAccuracy ? Double(correct) / Double(set.count) : nil)
 }
 
 /// Runs an optimizer on a synthetic objective: one full-batch iteration per epoch.

@@ -48,7 +48,7 @@ public final class LogisticRegression: Model {
     }
 
     public func evaluate(parameters p: UnsafePointer<Float>, x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                         count n: Int) -> (lossSum: Double, correct: Int) {
+                         count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int) {
         forward(p, x, n)
         var correct = 0
         let loss = SoftmaxCrossEntropy.forward(logits: logits.base, labels: labels, n: n, classes: classes,

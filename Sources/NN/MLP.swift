@@ -162,7 +162,7 @@ public final class MLP: Model {
     }
 
     public func evaluate(parameters p: UnsafePointer<Float>, x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                         count n: Int) -> (lossSum: Double, correct: Int) {
+                         count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int) {
         var unused = RNG(seed: 0)
         _ = forward(p, x, n, train: false, rng: &unused)
         var correct = 0

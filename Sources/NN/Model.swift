@@ -66,12 +66,19 @@ public protocol Model: AnyObject {
                          x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int,
                          rng: inout RNG) -> Double
 
-    /// Summed loss and number of correct predictions on n rows, noise off. n <= maxBatch.
+    /// Summed loss and number of correct predictions on n rows (rows firstRow..<firstRow+n of
+    /// the set), training noise off. n <= maxBatch.
     func evaluate(parameters: UnsafePointer<Float>, x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                  count n: Int) -> (lossSum: Double, correct: Int)
+                  count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int)
+
+    /// Whether `evaluate`'s correct count means anything (a classifier); false leaves
+    /// test_accuracy empty.
+    var reportsAccuracy: Bool { get }
 }
 
 extension Model {
+    public var reportsAccuracy: Bool { true }
+
     public var parameterCount: Int { layout.count }
 
     /// Fills weights per `initialization` (in view order, one stream) and biases with zeros.

@@ -5,15 +5,18 @@ import Kernels
 import NN
 import Testing
 
-/// Relative error between analytic and numeric gradients of `loss` at `params`.
-func gradientError(params: [Float], analytic: [Float], step: Float = 1e-2, loss: ([Float]) -> Double) -> Double {
+/// Relative error between analytic and numeric gradients of `loss` at `params`. Gradients smaller
+/// than `floor` are compared absolutely: Float rounding of the loss (relative 1e-7) divided by 2·step
+/// swamps them, more so the larger the loss.
+func gradientError(params: [Float], analytic: [Float], step: Float = 1e-2, floor: Double = 1e-3,
+                   loss: ([Float]) -> Double) -> Double {
     var worst = 0.0
     for i in 0..<params.count {
         var plus = params, minus = params
         plus[i] += step
         minus[i] -= step
         let numeric = (loss(plus) - loss(minus)) / Double(2 * step)
-        let scale = max(1e-3, abs(numeric) + abs(Double(analytic[i])))
+        let scale = max(floor, abs(numeric) + abs(Double(analytic[i])))
         worst = max(worst, abs(numeric - Double(analytic[i])) / scale)
     }
     return worst
@@ -151,7 +154,40 @@ func mlpGradientMatchesFiniteDifferencesWithMasksFixed(_ c: MLPCase) {
     var params = [Float](repeating: 0, count: model.parameterCount)
     model.initialize(&params, .glorotUniform, rng: &rng)
     let x: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
-    let first = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2)
-    let second = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2)
+    let first = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2, firstRow: 0)
+    let second = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2, firstRow: 0)
     #expect(first.lossSum == second.lossSum)
+}
+
+@Test(arguments: [Activation.softplus, .tanh])
+func vaeGradientMatchesFiniteDifferencesWithNoiseFixed(_ activation: Activation) {
+    let d = 12, n = 5
+    let model = VAE(inputSize: d, hidden: 7, latent: 3, activation: activation, maxBatch: 8)
+    var rng = RNG(seed: 31)
+    var params = [Float](repeating: 0, count: model.parameterCount)
+    model.initialize(&params, .glorotUniform, rng: &rng)
+    let x = (0..<(n * d)).map { _ in Float(rng.below(2)) }  // binarised pixels
+    let noiseSeed = rng  // every evaluation below draws the same ε
+    func loss(_ p: [Float]) -> Double {
+        var g = [Float](repeating: 0, count: p.count), r = noiseSeed
+        return model.lossAndGradient(parameters: p, gradients: &g, x: x, labels: [Int32](repeating: 0, count: n), count: n, rng: &r)
+    }
+    var grads = [Float](repeating: 0, count: params.count), r = noiseSeed
+    _ = model.lossAndGradient(parameters: params, gradients: &grads, x: x, labels: [Int32](repeating: 0, count: n), count: n, rng: &r)
+    // The loss sums 12 pixels' cross-entropies per example (about 10 here), ten times a classifier's.
+    #expect(gradientError(params: params, analytic: grads, step: 1e-2, floor: 1e-2, loss: loss) < 5e-3)
+}
+
+@Test func vaeEvaluationNoiseIsFixedPerRowWhateverTheChunks() {
+    let d = 6
+    let model = VAE(inputSize: d, hidden: 4, latent: 2, maxBatch: 4)
+    var rng = RNG(seed: 2)
+    var params = [Float](repeating: 0, count: model.parameterCount)
+    model.initialize(&params, .glorotUniform, rng: &rng)
+    let x = (0..<(4 * d)).map { _ in Float(rng.below(2)) }
+    let whole = model.evaluate(parameters: params, x: x, labels: [0, 0, 0, 0], count: 4, firstRow: 0).lossSum
+    let first = model.evaluate(parameters: params, x: x, labels: [0, 0], count: 2, firstRow: 0).lossSum
+    let second = x.withUnsafeBufferPointer { model.evaluate(parameters: params, x: $0.baseAddress! + 2 * d, labels: [0, 0], count: 2, firstRow: 2).lossSum }
+    #expect(abs(whole - (first + second)) < 1e-4 * abs(whole))
+    #expect(!model.reportsAccuracy)
 }

@@ -1,0 +1,149 @@
+// The variational autoencoder of Figure 4 (Kingma & Welling 2014): encoder x → h = f(W1·x + b1)
+// → (μ, log σ²) from one head W2·h + b2; z = μ + σ·ε; decoder z → g = f(W3·z + b3) → Bernoulli
+// logits W4·g + b4. Loss per example: the negative ELBO with one sample, Σ_d BCE(logit_d, x_d)
+// + KL(N(μ, σ²) ‖ N(0, 1)), KL = ½ Σ_j (μ² + σ² − 1 − log σ²). Losses are means over examples.
+import Kernels
+
+public final class VAE: Model {
+    public let inputSize: Int
+    public let hidden: Int
+    public let latent: Int
+    public let maxBatch: Int
+    public let activation: Activation
+    public let layout: ParameterLayout
+    let threads: Int
+    let w1: Int, b1: Int, w2: Int, b2: Int, w3: Int, b3: Int, w4: Int, b4: Int
+    /// Evaluation noise comes from this fixed key (per row), so evaluation losses are deterministic.
+    static let evaluationKey: UInt64 = 0x5EED_E7A1
+
+    // Buffers for maxBatch rows.
+    let pre1: FloatBuffer, h1: FloatBuffer     // (n, hidden)
+    let heads: FloatBuffer                     // (n, 2·latent): μ then log σ², per row
+    let eps: FloatBuffer, z: FloatBuffer       // (n, latent)
+    let pre3: FloatBuffer, h3: FloatBuffer     // (n, hidden)
+    let logits: FloatBuffer                    // (n, inputSize)
+    let dHidden: FloatBuffer                   // (n, hidden)
+    let dLatent: FloatBuffer                   // (n, latent)
+
+    public init(inputSize: Int, hidden: Int, latent: Int, activation: Activation = .softplus, maxBatch: Int, threads: Int = 1) {
+        self.inputSize = inputSize
+        self.hidden = hidden
+        self.latent = latent
+        self.activation = activation
+        self.maxBatch = maxBatch
+        self.threads = threads
+        var l = ParameterLayout()
+        w1 = l.weight("enc.W1", rows: hidden, cols: inputSize); b1 = l.bias("enc.b1", count: hidden)
+        w2 = l.weight("enc.W2", rows: 2 * latent, cols: hidden); b2 = l.bias("enc.b2", count: 2 * latent)
+        w3 = l.weight("dec.W3", rows: hidden, cols: latent); b3 = l.bias("dec.b3", count: hidden)
+        w4 = l.weight("dec.W4", rows: inputSize, cols: hidden); b4 = l.bias("dec.b4", count: inputSize)
+        layout = l
+        pre1 = FloatBuffer(count: maxBatch * hidden); h1 = FloatBuffer(count: maxBatch * hidden)
+        heads = FloatBuffer(count: maxBatch * 2 * latent)
+        eps = FloatBuffer(count: maxBatch * latent); z = FloatBuffer(count: maxBatch * latent)
+        pre3 = FloatBuffer(count: maxBatch * hidden); h3 = FloatBuffer(count: maxBatch * hidden)
+        logits = FloatBuffer(count: maxBatch * inputSize)
+        dHidden = FloatBuffer(count: maxBatch * hidden)
+        dLatent = FloatBuffer(count: maxBatch * latent)
+    }
+
+    public var reportsAccuracy: Bool { false }
+
+    /// out = in·Wᵀ + b, then (if `act`) the activation into `post`: in is (n, k), W is (m, k).
+    private func dense(_ p: UnsafePointer<Float>, _ input: UnsafePointer<Float>, n: Int, k: Int, m: Int, w: Int, b: Int,
+                       out: UnsafeMutablePointer<Float>, post: UnsafeMutablePointer<Float>?) {
+        gemm(GemmShape(m: n, n: m, k: k, transB: true), a: input, lda: k, b: p + w, ldb: k, beta: 0, c: out, ldc: m, threads: threads)
+        let bias = p + b, act = activation
+        for r in 0..<n {
+            let row = out + r * m
+            axpy(1, bias, row, m)
+            if let post { for j in 0..<m { post[r * m + j] = act.forward(row[j]) } }
+        }
+    }
+
+    /// Forward pass; returns Σ over rows of the negative ELBO. Noise for row r comes from
+    /// RNG(key, r), so any chunking of the rows gives the same numbers.
+    private func forward(_ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, key: UInt64, rowOffset: Int) -> Double {
+        dense(p, x, n: n, k: inputSize, m: hidden, w: w1, b: b1, out: pre1.base, post: h1.base)
+        dense(p, h1.base, n: n, k: hidden, m: 2 * latent, w: w2, b: b2, out: heads.base, post: nil)
+        var kl = 0.0
+        for r in 0..<n {
+            var rng = RNG(seed: key, stream: UInt64(rowOffset + r))
+            let mu = heads.base + r * 2 * latent, logVar = mu + latent
+            for j in 0..<latent {
+                let e = Float(rng.normal())
+                eps[r * latent + j] = e
+                let variance = expf_(logVar[j])
+                z[r * latent + j] = mu[j] + variance.squareRoot() * e
+                kl += 0.5 * Double(mu[j] * mu[j] + variance - 1 - logVar[j])
+            }
+        }
+        dense(p, z.base, n: n, k: latent, m: hidden, w: w3, b: b3, out: pre3.base, post: h3.base)
+        dense(p, h3.base, n: n, k: hidden, m: inputSize, w: w4, b: b4, out: logits.base, post: nil)
+        // BCE with logits, stably: max(l, 0) − x·l + log(1 + e^−|l|)
+        var bce = 0.0
+        for r in 0..<n {
+            var rowSum: Float = 0
+            for d in 0..<inputSize {
+                let l = logits[r * inputSize + d], t = x[r * inputSize + d]
+                rowSum += max(l, 0) - t * l + log1pf_(expf_(-abs(l)))
+            }
+            bce += Double(rowSum)
+        }
+        return bce + kl
+    }
+
+    public func lossAndGradient(parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
+                                x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int,
+                                rng: inout RNG) -> Double {
+        let lossSum = forward(p, x, n, key: rng.next(), rowOffset: 0)
+        let invN = 1 / Float(n)
+        // ∂/∂logits = (σ(l) − x)/n, written over the logits.
+        let dl = logits.base
+        for i in 0..<(n * inputSize) { dl[i] = (1 / (1 + expf_(-dl[i])) - x[i]) * invN }
+        // Decoder output layer.
+        backDense(p, g, dOut: dl, input: h3.base, n: n, k: hidden, m: inputSize, w: w4, b: b4, dInput: dHidden.base)
+        applyDerivative(dHidden.base, pre: pre3.base, count: n * hidden)
+        backDense(p, g, dOut: dHidden.base, input: z.base, n: n, k: latent, m: hidden, w: w3, b: b3, dInput: dLatent.base)
+        // Through z = μ + σ·ε and the KL term, into the heads' gradient (written over heads).
+        for r in 0..<n {
+            let mu = heads.base + r * 2 * latent, logVar = mu + latent
+            for j in 0..<latent {
+                let dz = dLatent[r * latent + j], e = eps[r * latent + j]
+                let variance = expf_(logVar[j]), sigma = variance.squareRoot()
+                let dMu = dz + mu[j] * invN
+                let dLogVar = dz * e * 0.5 * sigma + 0.5 * (variance - 1) * invN
+                mu[j] = dMu
+                logVar[j] = dLogVar
+            }
+        }
+        backDense(p, g, dOut: heads.base, input: h1.base, n: n, k: hidden, m: 2 * latent, w: w2, b: b2, dInput: dHidden.base)
+        applyDerivative(dHidden.base, pre: pre1.base, count: n * hidden)
+        backDense(p, g, dOut: dHidden.base, input: x, n: n, k: inputSize, m: hidden, w: w1, b: b1, dInput: nil)
+        return lossSum / Double(n)
+    }
+
+    /// dW = dOutᵀ·input, db = Σ rows of dOut, dInput = dOut·W (when wanted).
+    private func backDense(_ p: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
+                           input: UnsafePointer<Float>, n: Int, k: Int, m: Int, w: Int, b: Int,
+                           dInput: UnsafeMutablePointer<Float>?) {
+        gemm(GemmShape(m: m, n: k, k: n, transA: true), a: dOut, lda: m, b: input, ldb: k, beta: 0, c: g + w, ldc: k, threads: threads)
+        let db = g + b
+        db.update(repeating: 0, count: m)
+        for r in 0..<n { axpy(1, dOut + r * m, db, m) }
+        if let dInput {
+            gemm(GemmShape(m: n, n: k, k: m), a: dOut, lda: m, b: p + w, ldb: k, beta: 0, c: dInput, ldc: k, threads: threads)
+        }
+    }
+
+    private func applyDerivative(_ d: UnsafeMutablePointer<Float>, pre: UnsafePointer<Float>, count: Int) {
+        let act = activation
+        for i in 0..<count { d[i] *= act.derivative(pre[i]) }
+    }
+
+    /// Summed negative ELBO with the fixed evaluation noise; `labels` are not used.
+    public func evaluate(parameters p: UnsafePointer<Float>, x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                         count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int) {
+        (forward(p, x, n, key: VAE.evaluationKey, rowOffset: firstRow), 0)
+    }
+}
