@@ -30,8 +30,14 @@ enum ValidateCommand {
         case .objective(let o):
             lines.append("  objective   \(c.dataset.name) in \(o.dimension) dimensions, full batch")
             lines.append("  training    \(t.epochs) iterations per arm; seeds \(seeds)")
+        case .stored:
+            break
         }
         lines.append("  logging     " + (t.logEvery > 0 ? "every \(t.logEvery) iterations and " : "") + "evaluation every \(t.evalEveryEpochs) epoch(s)")
+        if let sweep = c.sweep {
+            let sizes = sweep.grid.map { "\($0.key) (\($0.values.count))" }.joined(separator: " x ")
+            lines.append("  sweep       \(sweep.arm) over \(sizes): \(c.runArms.count) arms, \(c.runArms.count * t.seeds.count) points with the seeds")
+        }
         lines.append("  arms (\(c.arms.count)):")
         let width = c.arms.map(\.name.count).max() ?? 0
         for arm in c.arms {

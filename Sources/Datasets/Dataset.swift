@@ -24,6 +24,12 @@ public struct DataFile: Sendable, Equatable {
     /// SHA-256 after gzip decompression (equal to `sha256` for an uncompressed file): the
     /// checksum published for the dataset, whatever the file's compression.
     public let contentSHA256: String
+
+    public init(path: String, sha256: String, contentSHA256: String) {
+        self.path = path
+        self.sha256 = sha256
+        self.contentSHA256 = contentSHA256
+    }
 }
 
 public struct Dataset: @unchecked Sendable {

@@ -9,7 +9,7 @@ public enum CurvesCSV {
         var out = header + "\n"
         for r in results {
             for row in r.rows {
-                out += [r.arm.name, String(r.seed), cell(row.epoch), String(row.iteration), cell(row.trainLoss),
+                out += [field(r.arm.name), String(r.seed), cell(row.epoch), String(row.iteration), cell(row.trainLoss),
                         cell(row.evalTrainLoss), cell(row.testLoss), cell(row.testAccuracy)].joined(separator: ",") + "\n"
             }
         }
@@ -18,6 +18,13 @@ public enum CurvesCSV {
 }
 
 func cell(_ x: Double?) -> String { x.map { formatNumber(Float($0)) } ?? "" }
+
+/// A text field, quoted (RFC 4180) when it holds a comma, a quote or a line break: sweep arms
+/// are named like adam[beta1=0,lr=1e-05].
+func field(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
 
 public enum SummaryCSV {
     static let measures: [(name: String, value: @Sendable (CurveRow) -> Double?, higherIsBetter: Bool)] = [
@@ -34,15 +41,18 @@ public enum SummaryCSV {
         return keys
     }
 
-    public static func render(_ results: [ArmResult]) -> String {
+    /// With `readEpochs`, eval_train_loss and test_loss at those epochs get columns too
+    /// (empty when the arm stopped before).
+    public static func render(_ results: [ArmResult], readEpochs: [Int] = []) -> String {
         let hyper = hyperparameterColumns(results)
         var header = ["arm", "seed", "status", "diverged_at_iteration", "iterations", "final_epoch"]
         for m in measures { header.append("final_\(m.name)") }
         for m in measures { header += ["best_\(m.name)", "best_\(m.name)_epoch"] }
+        for e in readEpochs { header += ["eval_train_loss_epoch_\(e)", "test_loss_epoch_\(e)"] }
         header += ["optimizer", "schedule", "averaging"] + hyper
         var out = header.joined(separator: ",") + "\n"
         for r in results {
-            var row = [r.arm.name, String(r.seed)]
+            var row = [field(r.arm.name), String(r.seed)]
             switch r.status {
             case .ok: row += ["ok", ""]
             case .diverged(let t): row += ["diverged", String(t)]
@@ -62,6 +72,10 @@ public enum SummaryCSV {
                 }
                 row += [cell(best.flatMap(m.value)), cell(best?.epoch)]
             }
+            for e in readEpochs {
+                let at = r.rows.first { $0.evalTrainLoss != nil && abs($0.epoch - Double(e)) < 1e-9 }
+                row += [cell(at?.evalTrainLoss), cell(at?.testLoss)]
+            }
             row += [r.arm.optimizer, r.arm.schedule.name, r.arm.averaging?.name ?? "none"]
             row += hyper.map { r.arm.hyperparameters[$0]?.description ?? "" }
             out += row.joined(separator: ",") + "\n"
@@ -78,7 +92,7 @@ public enum TimingsCSV {
         for r in results {
             for t in r.timings {
                 let rate = t.trainSeconds > 0 ? Double(t.examples) / t.trainSeconds : 0
-                out += "\(r.arm.name),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(rate, 1))\n"
+                out += "\(field(r.arm.name)),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(rate, 1))\n"
             }
         }
         return out

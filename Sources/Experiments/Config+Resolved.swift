@@ -18,9 +18,13 @@ public struct ConfigOverrides: Sendable, Equatable {
 extension ExperimentConfig {
     public func applying(_ o: ConfigOverrides) throws -> ExperimentConfig {
         var c = self
-        if let e = o.epochs { c.training.epochs = e }
+        if let e = o.epochs {
+            c.training.epochs = e
+            c.sweep?.readEpochs.removeAll { $0 > e }
+        }
         if let s = o.seed { c.training.seeds = [s] }
         if let names = o.arms {
+            if let sweep = c.sweep, !names.contains(sweep.arm) { c.sweep = nil }
             for n in names where !arms.contains(where: { $0.name == n }) {
                 throw ConfigError(file: source, path: "",
                                   "--arms: no arm named \"\(n)\" (this config has \(arms.map(\.name).joined(separator: ", ")))")
@@ -57,6 +61,7 @@ extension ExperimentConfig {
               ("eval_every_epochs", .number(Double(training.evalEveryEpochs)))]
         root.append(("training", .object(t)))
         root.append(("arms", .array(arms.map(\.resolvedJSON))))
+        if let sweep { root.append(("sweep", sweep.json)) }
         if let plot { root.append(("plot", plot.json)) }
         return .object(root)
     }

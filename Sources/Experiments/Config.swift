@@ -73,6 +73,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var arms: [ArmConfig]
     /// How `adam-bench plot` draws the results; nil when the config has no "plot" object.
     public var plot: PlotSettings? = nil
+    /// A grid over one arm's hyperparameters (section 6); nil for a plain comparison.
+    public var sweep: SweepConfig? = nil
     /// The file it was read from.
     public var source: String
 }
@@ -129,12 +131,13 @@ extension ExperimentConfig {
             arms.append(arm)
         }
         let plot = try root.raw("plot").map(PlotSettings.parse)
-        for reserved in ["sweep", "tune"] where root.has(reserved) {
+        let sweep = try root.raw("sweep").map { try SweepConfig.parse($0, arms: arms, epochs: training.epochs) }
+        for reserved in ["tune"] where root.has(reserved) {
             throw ConfigError(path: reserved, "is part of the spec but not supported by this version of adam-bench yet")
         }
-        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot"])
+        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep"])
         return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,
-                                training: training, arms: arms, plot: plot, source: source)
+                                training: training, arms: arms, plot: plot, sweep: sweep, source: source)
     }
 
     static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "quadratic", "rosenbrock"]

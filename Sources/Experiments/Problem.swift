@@ -7,17 +7,22 @@ import NN
 public enum Problem: @unchecked Sendable {
     case supervised(Dataset, ModelConfig)
     case objective(Objective)
+    /// Results merged from point files: only the data files' record remains.
+    case stored([DataFile])
 
     public var dataFiles: [DataFile] {
-        if case .supervised(let d, _) = self { return d.files }
-        return []
+        switch self {
+        case .supervised(let d, _): return d.files
+        case .stored(let files): return files
+        case .objective: return []
+        }
     }
 
     /// Examples per epoch (1 for a synthetic objective).
     public var trainCount: Int {
         switch self {
         case .supervised(let d, _): return d.train.count
-        case .objective: return 1
+        case .objective, .stored: return 1
         }
     }
 }

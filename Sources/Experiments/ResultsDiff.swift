@@ -19,16 +19,43 @@ public struct CSVTable: Sendable {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         while lines.last == "" { lines.removeLast() }
         guard let first = lines.first, !first.isEmpty else { throw OutputError(path: path, problem: "is empty: expected a CSV header line") }
-        let header = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let header = try fields(first, path: path, line: 1)
         var rows: [[String]] = []
         for (i, line) in lines.dropFirst().enumerated() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let cells = try fields(line, path: path, line: i + 2)
             guard cells.count == header.count else {
                 throw OutputError(path: path, problem: "line \(i + 2) has \(cells.count) cells but the header has \(header.count)")
             }
             rows.append(cells)
         }
         return CSVTable(header: header, rows: rows)
+    }
+
+    /// The fields of one line; a field in double quotes may hold commas and doubled quotes.
+    static func fields(_ line: String, path: String, line number: Int) throws -> [String] {
+        var out: [String] = [], current = "", quoted = false, i = line.startIndex
+        while i < line.endIndex {
+            let c = line[i]
+            if quoted {
+                if c == "\"" {
+                    let next = line.index(after: i)
+                    if next < line.endIndex && line[next] == "\"" { current.append("\""); i = next } else { quoted = false }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" && current.isEmpty {
+                quoted = true
+            } else if c == "," {
+                out.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+            i = line.index(after: i)
+        }
+        if quoted { throw OutputError(path: path, problem: "line \(number) has an unterminated quoted field") }
+        out.append(current)
+        return out
     }
 }
 

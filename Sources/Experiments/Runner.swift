@@ -30,9 +30,16 @@ public enum ExperimentRunner {
         return params
     }
 
-    /// Trains all (arm, seed) pairs; results come back in arm order, then seed order.
-    public static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?) -> [ArmResult] {
-        let items = config.arms.flatMap { arm in config.training.seeds.map { (arm, $0) } }
+    /// Every (arm, seed) pair of the experiment, in the order results are written: arm (config
+    /// order, sweep points in place of their arm), then seed.
+    public static func points(_ config: ExperimentConfig) -> [(arm: ArmConfig, seed: UInt64)] {
+        config.runArms.flatMap { arm in config.training.seeds.map { (arm, $0) } }
+    }
+
+    /// Trains all (arm, seed) pairs, or just `only` of them; results come back in that order.
+    public static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?,
+                             only: [(arm: ArmConfig, seed: UInt64)]? = nil) -> [ArmResult] {
+        let items = only ?? points(config)
         var initial: [UInt64: FloatBuffer] = [:]
         if case .supervised(let data, let m) = problem {
             for seed in config.training.seeds { initial[seed] = initialParameters(config, data, m, seed: seed) }
@@ -60,6 +67,8 @@ public enum ExperimentRunner {
                                                threads: inner, progress: progress).run(initial: box.value.1[seed]!)
                 case .objective(let objective):
                     result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress).run()
+                case .stored:
+                    preconditionFailure("stored results are collected, not trained")
                 }
                 box.value.0[first + i] = result
             }
@@ -79,7 +88,7 @@ public enum ExperimentRunner {
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         try OutputFiles.writeAtomically(CurvesCSV.render(results), to: path("curves.csv"))
-        try OutputFiles.writeAtomically(SummaryCSV.render(results), to: path("summary.csv"))
+        try OutputFiles.writeAtomically(SummaryCSV.render(results, readEpochs: config.sweep?.readEpochs ?? []), to: path("summary.csv"))
         try OutputFiles.writeAtomically(TimingsCSV.render(results), to: path("timings.csv"))
         try OutputFiles.writeAtomically(Manifest.render(config: config, files: problem.dataFiles, threads: options.threads,
                                                         started: started, finished: Date(), results: results),

@@ -32,6 +32,10 @@ struct CurveRecorder {
     }
 }
 
+/// A loss counts as diverged when it is NaN or too large for the Float the results print it as.
+@inline(__always)
+func isDiverged(_ loss: Double) -> Bool { !Float(loss).isFinite }
+
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let d = ContinuousClock.now - start
     return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -99,7 +103,7 @@ final class ArmState {
                                              count: m, rng: &noiseRNG)
             }
         }
-        guard loss.isFinite else { return loss }
+        guard !isDiverged(loss) else { return loss }
         model.addL2(l2, parameters: params.base, gradients: grads.base)
         optimizer.step(parameters: params.base, gradients: grads.base,
                        lr: arm.schedule.rate(arm.lr, iteration: iteration, epoch: epoch))
@@ -150,7 +154,7 @@ struct SupervisedTrainer {
                 let loss = state.step(lo: lo, count: m, iteration: iteration, epoch: epoch)
                 recorder.add(trainLoss: loss)
                 let seen = Double((epoch - 1) * n + lo + m) / Double(n)
-                guard loss.isFinite else {
+                guard !isDiverged(loss) else {
                     recorder.emit(iteration: iteration, epoch: seen)
                     status = .diverged(iteration: iteration)
                     break training
@@ -167,7 +171,7 @@ struct SupervisedTrainer {
                         evalSeconds = seconds(since: evalStart)
                     }
                     recorder.emit(iteration: iteration, epoch: seen, eval: eval)
-                    if let e = eval, !(e.train!.isFinite && e.test!.isFinite) {
+                    if let e = eval, isDiverged(e.train!) || isDiverged(e.test!) {
                         status = .diverged(iteration: iteration)
                         break training
                     }
@@ -229,7 +233,7 @@ struct ObjectiveTrainer {
             let stepStart = ContinuousClock.now
             let loss = objective.value(params.base)
             recorder.add(trainLoss: loss)
-            guard loss.isFinite else {
+            guard !isDiverged(loss) else {
                 recorder.emit(iteration: t, epoch: Double(t))
                 status = .diverged(iteration: t)
                 break
@@ -241,7 +245,7 @@ struct ObjectiveTrainer {
             if evaluateNow || (config.training.logEvery > 0 && t % config.training.logEvery == 0) {
                 let eval = evaluateNow ? evaluateAll() : nil
                 recorder.emit(iteration: t, epoch: Double(t), eval: eval)
-                if let v = eval?.train, !v.isFinite {
+                if let v = eval?.train, isDiverged(v) {
                     status = .diverged(iteration: t)
                     break
                 }

@@ -154,3 +154,43 @@ func errorsHaveDocumentedExitStatusesAndSayWhatIsWrong(_ c: ExitCase) throws {
     #expect(try Binary.run(["plot", "results/none"], directory: dir.path).status == 3)
     #expect(try Binary.run(["plot", "results/e2e", "--column", "loss"], directory: dir.path).status == 2)
 }
+
+@Test func sweepKilledMidPointResumesWithoutDuplicateOrMissingRows() throws {
+    let dir = TemporaryDirectory()
+    // Points long enough (a few tenths of a second in a debug build) to kill a process in one.
+    let config = """
+    {"name": "resume", "dataset": {"name": "rosenbrock"},
+     "training": {"epochs": 20000, "log_every": 5000, "eval_every_epochs": 10000},
+     "arms": [{"name": "adam", "optimizer": "adam", "lr": 0.001}],
+     "sweep": {"arm": "adam", "grid": {"lr": [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03]}}}
+    """
+    _ = dir.write(config, to: "resume.json")
+    let reference = try Binary.run(["sweep", "resume.json", "--out", "ref", "--quiet"], directory: dir.path)
+    #expect(reference.status == 0, "\(reference.stderr)")
+
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = ["sweep", "resume.json", "--out", "res", "--quiet", "--threads", "1"]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try process.run()
+    let points = dir.file("res/resume/points")
+    var done: [String] = []
+    for _ in 0..<2000 {
+        done = ((try? FileManager.default.contentsOfDirectory(atPath: points)) ?? []).filter { $0.hasSuffix(".point") }
+        if done.count >= 2 { break }
+        usleep(5000)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(done.count >= 2 && done.count < 6, "killed after \(done.count) points")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("res/resume/curves.csv")))
+
+    let resumed = try Binary.run(["sweep", "resume.json", "--out", "res"], directory: dir.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stderr.contains("already complete"))
+    #expect(dir.read("res/resume/curves.csv") == dir.read("ref/resume/curves.csv"))
+    #expect(dir.read("res/resume/summary.csv") == dir.read("ref/resume/summary.csv"))
+    #expect(try Binary.run(["collect", "res/resume"], directory: dir.path).status == 0)
+    #expect(dir.read("res/resume/curves.csv") == dir.read("ref/resume/curves.csv"))
+    #expect(try Binary.run(["collect", "nowhere"], directory: dir.path).status == 4)
+}

@@ -1,0 +1,124 @@
+// Hyperparameter sweeps (SPEC section 6): the Cartesian grid over one arm's hyperparameters, each
+// point run as its own arm named from its values, e.g. adam[beta1=0,lr=1e-05]. Points can run in
+// many processes (`sweep --shard I/N`), each into its own file under OUT/<name>/points/, and
+// `collect` merges them into the curves.csv and summary.csv one process would have written.
+import Datasets
+import Foundation
+import Optim
+
+public struct GridAxis: Sendable, Equatable {
+    public let key: String
+    public let values: [HyperValue]
+}
+
+public struct SweepConfig: Sendable, Equatable {
+    /// The arm whose hyperparameters are swept; it is replaced by the grid's points.
+    public var arm: String
+    public var grid: [GridAxis]
+    /// Epochs at which summary.csv reads eval_train_loss and test_loss (Figure 4: 10 and 100).
+    public var readEpochs: [Int]
+
+    static func parse(_ json: JSON, arms: [ArmConfig], epochs: Int) throws -> SweepConfig {
+        var r = try ObjectReader(json, path: "sweep")
+        guard let armName = try r.string("arm") else { throw ConfigError(path: "sweep.arm", "is required: the name of the arm to sweep") }
+        guard let base = arms.first(where: { $0.name == armName }) else {
+            throw ConfigError(path: "sweep.arm", "no arm named \"\(armName)\" (arms: \(arms.map(\.name).joined(separator: ", ")))")
+        }
+        let spec = Optimizers.named(base.optimizer)!
+        guard let gridJSON = r.raw("grid") else { throw ConfigError(path: "sweep.grid", "is required, e.g. {\"lr\": [1e-4, 1e-3]}") }
+        guard case .object(let pairs) = gridJSON, !pairs.isEmpty else {
+            throw ConfigError(path: "sweep.grid", "must be a non-empty object of hyperparameter: [values]")
+        }
+        var grid: [GridAxis] = []
+        for (key, valuesJSON) in pairs {
+            let path = "sweep.grid.\(key)"
+            guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
+                throw ConfigError(path: path, "is not a hyperparameter of \(base.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))")
+            }
+            guard case .array(let items) = valuesJSON, !items.isEmpty else { throw ConfigError(path: path, "must be a non-empty array of values") }
+            var values: [HyperValue] = []
+            for (i, item) in items.enumerated() {
+                let v: HyperValue
+                switch item {
+                case .number(let x): v = .number(x)
+                case .bool(let b): v = .flag(b)
+                case .string(let s): v = .choice(s)
+                default: throw ConfigError(path: "\(path)[\(i)]", "must be \(h.domain.summary), got \(item.typeName)")
+                }
+                if let problem = h.domain.check(v) { throw ConfigError(path: "\(path)[\(i)]", problem) }
+                if values.contains(v) { throw ConfigError(path: "\(path)[\(i)]", "repeats the value \(v)") }
+                values.append(v)
+            }
+            grid.append(GridAxis(key: key, values: values))
+        }
+        var readEpochs: [Int] = []
+        if let list = r.raw("read_epochs") {
+            guard case .array(let items) = list else { throw ConfigError(path: "sweep.read_epochs", "must be an array of epochs") }
+            readEpochs = try items.enumerated().map { try ObjectReader.int($1, path: "sweep.read_epochs[\($0)]", min: 1) }
+            for (i, e) in readEpochs.enumerated() where e > epochs {
+                throw ConfigError(path: "sweep.read_epochs[\(i)]", "is \(e) but training.epochs is \(epochs)")
+            }
+        }
+        try r.finish("sweep", allowed: ["arm", "grid", "read_epochs"])
+        return SweepConfig(arm: armName, grid: grid, readEpochs: readEpochs)
+    }
+
+    var json: JSON {
+        .object([("arm", .string(arm)),
+                 ("grid", .object(grid.map { axis in
+                     (axis.key, JSON.array(axis.values.map { v -> JSON in
+                         switch v {
+                         case .number(let x): return .number(x)
+                         case .flag(let b): return .bool(b)
+                         case .choice(let s): return .string(s)
+                         }
+                     }))
+                 })),
+                 ("read_epochs", .array(readEpochs.map { .number(Double($0)) }))])
+    }
+
+    /// Every point of the grid as an arm, the first key varying slowest.
+    func points(of base: ArmConfig) -> [ArmConfig] {
+        var result: [ArmConfig] = [base]
+        var names: [[String]] = [[]]
+        for axis in grid {
+            var nextArms: [ArmConfig] = [], nextNames: [[String]] = []
+            for (arm, name) in zip(result, names) {
+                for v in axis.values {
+                    var a = arm
+                    a.hyperparameters.values = a.hyperparameters.values.map { $0.name == axis.key ? ($0.name, v) : $0 }
+                    nextArms.append(a)
+                    nextNames.append(name + ["\(axis.key)=\(v)"])
+                }
+            }
+            result = nextArms
+            names = nextNames
+        }
+        return zip(result, names).map { arm, name in
+            var a = arm
+            a.name = "\(base.name)[\(name.joined(separator: ","))]"
+            return a
+        }
+    }
+}
+
+extension ExperimentConfig {
+    /// The arms that actually run: the swept arm replaced by its grid's points, in place.
+    public var runArms: [ArmConfig] {
+        guard let sweep else { return arms }
+        return arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0) : [$0] }
+    }
+
+    /// What a point's result depends on: data, model, training and the point's own arm and seed.
+    /// A point file with another fingerprint is never reused.
+    func fingerprint(_ arm: ArmConfig, seed: UInt64, files: [DataFile]) -> String {
+        var c = self
+        c.arms = [arm]
+        c.training.seeds = [seed]
+        c.description = ""
+        c.sweep = nil
+        c.plot = nil
+        let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + Manifest.version
+        return SHA256.hex(Array(text.utf8))
+    }
+}

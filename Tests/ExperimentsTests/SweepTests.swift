@@ -1,0 +1,99 @@
+// Sweeps: grid expansion and naming, shards + collect equal to one process byte for byte,
+// resume skipping complete points, a changed config never reused, divergence recorded.
+@testable import Experiments
+import Foundation
+import TestSupport
+import Testing
+
+let sweepConfig = """
+{"name": "grid", "dataset": {"name": "quadratic", "curvatures": [10, 1], "init": [1, 1]},
+ "training": {"epochs": 20, "seeds": [1, 2], "log_every": 5, "eval_every_epochs": 10},
+ "arms": [{"name": "sgd", "optimizer": "sgd", "lr": 0.05},
+          {"name": "adam", "optimizer": "adam", "lr": 0.01}],
+ "sweep": {"arm": "adam", "grid": {"beta1": [0, 0.9], "lr": [1e-5, 0.03, 100], "bias_correction": [true, false]},
+           "read_epochs": [10, 20]}}
+"""
+
+@Test func gridExpandsInPlaceWithNamesFromValues() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
+    let names = c.runArms.map(\.name)
+    #expect(names.count == 1 + 12)
+    #expect(names[0] == "sgd")
+    #expect(names[1] == "adam[beta1=0,lr=1e-05,bias_correction=true]")
+    #expect(names[2] == "adam[beta1=0,lr=1e-05,bias_correction=false]")
+    #expect(names.last == "adam[beta1=0.9,lr=100,bias_correction=false]")
+    #expect(c.runArms[2].hyperparameters["bias_correction"] == .flag(false) && c.runArms[2].lr == 1e-5)
+    #expect(ExperimentRunner.points(c).count == 26)
+    #expect(try ExperimentConfig.parse(JSON.parse(c.resolvedJSON.rendered())) == c)
+}
+
+@Test(arguments: [
+    ("\"grid\": {\"beta1\": [0, 0.9]", "\"grid\": {\"beta3\": [0, 0.9]", "sweep.grid.beta3"),
+    ("\"grid\": {\"beta1\": [0, 0.9]", "\"grid\": {\"beta1\": [0, 1.5]", "sweep.grid.beta1[1]"),
+    ("\"grid\": {\"beta1\": [0, 0.9]", "\"grid\": {\"beta1\": [0, 0]", "sweep.grid.beta1[1]"),
+    ("\"arm\": \"adam\"", "\"arm\": \"adamw\"", "sweep.arm"),
+    ("\"read_epochs\": [10, 20]", "\"read_epochs\": [10, 30]", "sweep.read_epochs[1]"),
+])
+func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
+    do {
+        _ = try ExperimentConfig.parse(JSON.parse(sweepConfig.replacingOccurrences(of: c.0, with: c.1)))
+        Issue.record("accepted")
+    } catch let e as ConfigError {
+        #expect(e.path == c.2, "\(e)")
+    }
+}
+
+@Test func shardsPlusCollectEqualOneProcessByteForByte() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
+    let problem = try c.loadProblem(dataDirectory: "")
+    let one = TemporaryDirectory(), many = TemporaryDirectory()
+    _ = try SweepRunner.run(c, problem: problem, shard: .all, outRoot: one.path, threads: 2, progress: nil)
+    _ = try SweepRunner.collect(directory: one.file("grid"))
+    for i in 0..<3 { _ = try SweepRunner.run(c, problem: problem, shard: .init(index: i, count: 3), outRoot: many.path, threads: 1, progress: nil) }
+    _ = try SweepRunner.collect(directory: many.file("grid"))
+    for file in ["curves.csv", "summary.csv"] {
+        #expect(one.read("grid/\(file)") != nil && one.read("grid/\(file)") == many.read("grid/\(file)"), "\(file)")
+    }
+    // The same as `run` in one process writes.
+    let direct = ExperimentRunner.train(c, problem: problem, threads: 2, progress: nil)
+    #expect(one.read("grid/curves.csv") == CurvesCSV.render(direct))
+    #expect(one.read("grid/summary.csv") == SummaryCSV.render(direct, readEpochs: [10, 20]))
+    let summary = one.read("grid/summary.csv")!
+    #expect(summary.contains(",eval_train_loss_epoch_10,test_loss_epoch_10,eval_train_loss_epoch_20,test_loss_epoch_20,"))
+    #expect(summary.contains("\"adam[beta1=0,lr=1e-05,bias_correction=true]\",1,ok,"))
+    // Adam's step is bounded by lr (section 2.1): even lr = 100 oscillates without overflowing.
+    #expect(summary.contains("\"adam[beta1=0,lr=100,bias_correction=false]\",1,ok,"))
+}
+
+@Test func divergedPointsAreDataAndTheSweepGoesOn() throws {
+    // Plain SGD with lr 50 on curvature 10 multiplies θ by −499 a step: infinite within 15 steps.
+    let json = sweepConfig.replacingOccurrences(of: "\"sweep\": {\"arm\": \"adam\", \"grid\": {\"beta1\": [0, 0.9], \"lr\": [1e-5, 0.03, 100], \"bias_correction\": [true, false]},",
+                                                with: "\"sweep\": {\"arm\": \"sgd\", \"grid\": {\"lr\": [0.05, 50]},")
+    let c = try ExperimentConfig.parse(JSON.parse(json))
+    let out = TemporaryDirectory()
+    _ = try SweepRunner.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    _ = try SweepRunner.collect(directory: out.file("grid"))
+    let summary = out.read("grid/summary.csv")!
+    #expect(summary.contains("sgd[lr=50],1,diverged,"))
+    #expect(summary.contains("sgd[lr=0.05],2,ok,") && summary.contains("adam,2,ok,"))
+    // Read-epoch cells of a point that stopped before them are empty.
+    let diverged = summary.split(separator: "\n").first { $0.hasPrefix("sgd[lr=50],1,") }!
+    #expect(diverged.contains(",,,,,sgd,"))
+}
+
+@Test func completePointsAreSkippedAndChangedConfigsRerun() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
+    let problem = try c.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    #expect(try SweepRunner.run(c, problem: problem, shard: .init(index: 0, count: 2), outRoot: out.path, threads: 1, progress: nil).ran == 13)
+    // Collect refuses while shard 1 is missing.
+    #expect(throws: OutputError.self) { try SweepRunner.collect(directory: out.file("grid")) }
+    let again = try SweepRunner.run(c, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    #expect(again.ran == 13 && again.skipped == 13)
+    // Another number of epochs: every point is different, none is reused.
+    let changed = try c.applying(ConfigOverrides(epochs: 15))
+    let rerun = try SweepRunner.run(changed, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    #expect(rerun.ran == 26 && rerun.skipped == 0)
+    _ = try SweepRunner.collect(directory: out.file("grid"))
+    #expect(out.read("grid/curves.csv")!.contains(",15,15,"))
+}
