@@ -7,12 +7,14 @@ enum HelpText {
 
     usage:
       adam-bench run CONFIG... [options]     train every arm of each experiment, write results
+      adam-bench sweep CONFIG [--shard I/N]  run a config's grid, a file per point; resumable
+      adam-bench collect DIR                 merge a sweep's point files into curves/summary
       adam-bench validate CONFIG...          check configs and data files, print the plan
       adam-bench list [optimizers|models|datasets]
       adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
       adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
       adam-bench bench gemm|step|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
-      adam-bench help [run|validate|list|diff|plot|bench|config|exit-codes]
+      adam-bench help [run|sweep|validate|list|diff|plot|bench|config|exit-codes]
       adam-bench --version
 
     options of run and validate:
@@ -40,6 +42,22 @@ enum HelpText {
     Every config is checked before training starts. Files are written whole or not at all.
     curves.csv and summary.csv are byte-identical for the same config and seed, whatever --threads.
     Progress goes to stderr: a live line on a terminal, one line per epoch otherwise.
+    """
+
+    static let sweep = """
+    adam-bench sweep CONFIG [--shard I/N] [--out DIR] [--data-dir DIR] [--threads N] [--epochs N] [--seed N] [--quiet]
+    adam-bench collect DIR
+
+    Runs the points of a config's "sweep" grid (every combination of the listed values of one
+    arm's hyperparameters, each an arm named like adam[beta1=0,lr=1e-05], repeated per seed).
+    Each point is written to DIR/<name>/points/NNNNN.point when it finishes. With --shard I/N
+    only the points with index mod N == I run, so N processes or cluster jobs can share one
+    results folder. A point already complete for the same settings (data, model, training, its
+    own hyperparameters and seed) is skipped, so an interrupted sweep resumes where it stopped; a
+    point from other settings is rerun. Without --shard the sweep ends by collecting; otherwise
+    run `adam-bench collect DIR/<name>` when every shard is done: it writes the curves.csv and
+    summary.csv one process would have written, byte for byte. `run` on a sweep config runs all
+    points in one process.
     """
 
     static let validate = """
@@ -116,7 +134,7 @@ enum HelpText {
           curvatures, targets (default 0), init, noise (default 0)      quadratic
           a (default 1), b (default 100), init (default [-1.5, 2])     rosenbrock
         model           object (left out for quadratic and rosenbrock):
-          kind          logistic-regression | mlp
+          kind          logistic-regression | mlp | vae
           l2            lambda >= 0 (default 0): adds (lambda/2)·sum(w^2) over weights, not biases
           init          zeros | glorot-uniform | normal (with std, default 0.01);
                         default zeros for logistic-regression, glorot-uniform for mlp
@@ -124,6 +142,7 @@ enum HelpText {
           activation    mlp: relu (default) | softplus | tanh
           dropout       mlp: {"input": p, "hidden": q}, default 0 and 0; inverted dropout, the
                         drop probability rounded to a multiple of 2^-16
+          hidden, latent, activation   vae: [500], 50, softplus by default
         training        object:
           epochs        required (synthetic objectives: one iteration per epoch)
           batch_size    default 128; the last, partial minibatch of an epoch is used
@@ -138,6 +157,9 @@ enum HelpText {
           schedule      {"kind": "constant"} (default) or
                         {"kind": "inverse-sqrt", "per": "iteration" (default) | "epoch"}: lr/sqrt(t)
           averaging     {"kind": "ema", "beta": 0.999} or {"kind": "polyak"}: evaluate averaged parameters
+        sweep           {"arm": NAME, "grid": {"lr": [..], "beta1": [..], ..}, "read_epochs": [10, 100]}:
+                        the arm is replaced by every combination of the values (see help sweep)
+        plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..}
 
         Optimizers (hyperparameter=default, valid range):
 
@@ -151,7 +173,7 @@ enum HelpText {
     }
 
     static var topics: [String: String] {
-        ["run": run, "validate": validate, "list": list, "diff": diff, "plot": plot, "bench": bench,
+        ["run": run, "sweep": sweep, "collect": sweep, "validate": validate, "list": list, "diff": diff, "plot": plot, "bench": bench,
          "config": config, "exit-codes": exitCodes]
     }
 }
