@@ -4,7 +4,8 @@ import Foundation
 
 enum PlotCommand {
     static func main(_ args: [String]) throws -> ExitStatus {
-        let a = try Arguments(args, valued: ["-o", "--out", "--column", "--x", "--y-min", "--y-max"], switches: ["--log-y", "--linear-y"])
+        let a = try Arguments(args, valued: ["-o", "--out", "--column", "--x", "--y-min", "--y-max", "--epoch"],
+                              switches: ["--log-y", "--linear-y"])
         guard !a.positional.isEmpty else { throw UsageError("plot takes one or more results folders, e.g. adam-bench plot results/mnist-logreg") }
         if a.has("--log-y") && a.has("--linear-y") { throw UsageError("give --log-y or --linear-y, not both") }
         if let c = a.value("--column"), !["train_loss", "eval_train_loss", "test_loss", "test_accuracy"].contains(c) {
@@ -26,9 +27,23 @@ enum PlotCommand {
             if let yMin { s.yMin = yMin }
             if let yMax { s.yMax = yMax }
         }
+        let epoch = try a.int("--epoch", min: 1)
         var panels: [(String, PlotPanel)] = []
         do {
-            for dir in a.positional { panels.append((dir, try ResultsPlot.panel(directory: dir, override: override))) }
+            for dir in a.positional {
+                // A sweep over lr gets the Figure 4 layout: a small panel per β1, β2.
+                if let sweep = try ResultsPlot.sweepPanels(directory: dir, epoch: epoch) {
+                    panels += sweep.map { panel in
+                        var p = panel
+                        if let yMin { p.yMin = yMin }
+                        if let yMax { p.yMax = yMax }
+                        if a.has("--log-y") { p.logY = true }
+                        return (dir, p)
+                    }
+                } else {
+                    panels.append((dir, try ResultsPlot.panel(directory: dir, override: override)))
+                }
+            }
         } catch let e as OutputError {
             printErr("adam-bench: error: \(e)")
             return .data
@@ -38,9 +53,9 @@ enum PlotCommand {
             try OutputFiles.writeAtomically(SVGPlot.render(panels.map(\.1)), to: output)
             printErr("wrote \(output)")
         } else {
-            for (dir, panel) in panels {
+            for dir in a.positional {
                 let path = (dir as NSString).appendingPathComponent("plot.svg")
-                try OutputFiles.writeAtomically(SVGPlot.render([panel]), to: path)
+                try OutputFiles.writeAtomically(SVGPlot.render(panels.filter { $0.0 == dir }.map(\.1)), to: path)
                 printErr("wrote \(path)")
             }
         }

@@ -87,3 +87,46 @@ public enum ResultsPlot {
         return panel
     }
 }
+
+extension ResultsPlot {
+    /// The Figure 4 layout for a sweep over lr: loss at `epoch` (default: the last read epoch)
+    /// against log10(lr), a line per value of `lineKey` (default bias_correction), one small panel
+    /// per combination of the other varied hyperparameters (β1, β2). Diverged or missing points
+    /// break the lines. Returns nil when the folder holds no sweep over lr.
+    public static func sweepPanels(directory: String, epoch: Int?, lineKey: String = "bias_correction") throws -> [PlotPanel]? {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        guard let data = FileManager.default.contents(atPath: path("manifest.json")), let text = String(data: data, encoding: .utf8),
+              let manifest = try? JSON.parse(text), let configJSON = manifest["config"],
+              let config = try? ExperimentConfig.parse(configJSON), let sweep = config.sweep,
+              sweep.grid.contains(where: { $0.key == "lr" }) else { return nil }
+        let summary = try CSVTable.read(path("summary.csv"))
+        let readEpoch = epoch ?? sweep.readEpochs.last ?? config.training.epochs
+        let column = "eval_train_loss_epoch_\(readEpoch)"
+        guard let yIndex = summary.header.firstIndex(of: column) else {
+            throw OutputError(path: path("summary.csv"), problem: "has no column \(column); the sweep reads epochs \(sweep.readEpochs)")
+        }
+        let panelKeys = sweep.grid.map(\.key).filter { $0 != "lr" && $0 != lineKey }
+        func value(_ row: [String], _ key: String) -> String { summary.header.firstIndex(of: key).map { row[$0] } ?? "" }
+        var panels: [String: [String: [(x: Double, y: Double)]]] = [:], panelOrder: [String] = [], lineOrder: [String] = []
+        for row in summary.rows {
+            // Only the swept arm's points; other arms of the config are not part of the grid.
+            guard value(row, "arm").hasPrefix("\(sweep.arm)["), let lr = Double(value(row, "lr")), lr > 0 else { continue }
+            let panel = panelKeys.map { "\($0) = \(value(row, $0))" }.joined(separator: ", ")
+            let line = sweep.grid.contains(where: { $0.key == lineKey }) ? "\(lineKey) = \(value(row, lineKey))" : "adam"
+            if panels[panel] == nil { panels[panel] = [:]; panelOrder.append(panel) }
+            if !lineOrder.contains(line) { lineOrder.append(line) }
+            let y = row[yIndex].isEmpty ? Double.nan : (Double(row[yIndex]) ?? .nan)
+            panels[panel]![line, default: []].append((log10(lr), y))
+        }
+        return panelOrder.map { name in
+            let series = lineOrder.map { line in
+                PlotSeries(name: line, points: (panels[name]![line] ?? []).sorted { $0.x < $1.x })
+            }
+            var panel = PlotPanel(title: name.isEmpty ? config.name : name, xLabel: "log10(learning rate)",
+                                  yLabel: "loss after \(readEpoch) epochs", logY: config.plot?.logY ?? false, series: series)
+            panel.yMin = config.plot?.yMin
+            panel.yMax = config.plot?.yMax
+            return panel
+        }
+    }
+}

@@ -97,3 +97,19 @@ func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
     _ = try SweepRunner.collect(directory: out.file("grid"))
     #expect(out.read("grid/curves.csv")!.contains(",15,15,"))
 }
+
+@Test func sweepFoldersPlotInTheFigure4Layout() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
+    let out = TemporaryDirectory()
+    _ = try SweepRunner.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    _ = try SweepRunner.collect(directory: out.file("grid"))
+    let panels = try #require(try ResultsPlot.sweepPanels(directory: out.file("grid"), epoch: 10))
+    // One panel per beta1, a line per bias-correction setting, a point per lr (x = log10 lr).
+    #expect(panels.map(\.title) == ["beta1 = 0", "beta1 = 0.9"])
+    #expect(panels[0].series.map(\.name) == ["bias_correction = true", "bias_correction = false"])
+    #expect(panels[0].series[0].points.map(\.x) == [-5, log10(0.03), 2])
+    #expect(panels[0].yLabel == "loss after 10 epochs")
+    #expect(isWellFormedXML(SVGPlot.render(panels)))
+    // A plain results folder has no sweep layout.
+    #expect(try ResultsPlot.sweepPanels(directory: out.path, epoch: nil) == nil)
+}
