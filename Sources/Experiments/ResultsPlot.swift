@@ -89,7 +89,8 @@ public enum ResultsPlot {
 }
 
 extension ResultsPlot {
-    /// The Figure 4 layout for a sweep over lr: loss at `epoch` (default: the last read epoch)
+    /// The Figure 4 layout for a sweep over lr: loss at `epoch` (default: the last read epoch;
+    /// seeds averaged)
     /// against log10(lr), a line per value of `lineKey` (default bias_correction), one small panel
     /// per combination of the other varied hyperparameters (β1, β2). Diverged or missing points
     /// break the lines. Returns nil when the folder holds no sweep over lr.
@@ -119,8 +120,17 @@ extension ResultsPlot {
             panels[panel]![line, default: []].append((log10(lr), y))
         }
         return panelOrder.map { name in
-            let series = lineOrder.map { line in
-                PlotSeries(name: line, points: (panels[name]![line] ?? []).sorted { $0.x < $1.x })
+            let series = lineOrder.map { line -> PlotSeries in
+                // Seeds of one point are averaged; if any seed diverged the point is a gap, so a
+                // breakdown is never hidden by the mean.
+                let raw = panels[name]![line] ?? []
+                var xs: [Double] = []
+                for p in raw where !xs.contains(p.x) { xs.append(p.x) }
+                let points = xs.sorted().map { x -> (x: Double, y: Double) in
+                    let ys = raw.filter { $0.x == x }.map(\.y)
+                    return (x, ys.contains { !$0.isFinite } ? .nan : ys.reduce(0, +) / Double(ys.count))
+                }
+                return PlotSeries(name: line, points: points)
             }
             var panel = PlotPanel(title: name.isEmpty ? config.name : name, xLabel: "log10(learning rate)",
                                   yLabel: "loss after \(readEpoch) epochs", logY: config.plot?.logY ?? false, series: series)
