@@ -159,6 +159,9 @@ enum HelpText {
           averaging     {"kind": "ema", "beta": 0.999} or {"kind": "polyak"}: evaluate averaged parameters
         sweep           {"arm": NAME, "grid": {"lr": [..], "beta1": [..], ..}, "read_epochs": [10, 100]}:
                         the arm is replaced by every combination of the values (see help sweep)
+        tune            {"grid": {"lr": [..]}, "select": "final_eval_train_loss"}: every arm runs the grid;
+                        curves.csv and summary.csv show each arm's best point (diverged points rank
+                        last, seeds averaged), tuning.csv the whole grid
         plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..}
 
         Optimizers (hyperparameter=default, valid range):

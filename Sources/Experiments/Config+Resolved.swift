@@ -62,6 +62,7 @@ extension ExperimentConfig {
         root.append(("training", .object(t)))
         root.append(("arms", .array(arms.map(\.resolvedJSON))))
         if let sweep { root.append(("sweep", sweep.json)) }
+        if let tune { root.append(("tune", tune.json)) }
         if let plot { root.append(("plot", plot.json)) }
         return .object(root)
     }

@@ -75,6 +75,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var plot: PlotSettings? = nil
     /// A grid over one arm's hyperparameters (section 6); nil for a plain comparison.
     public var sweep: SweepConfig? = nil
+    /// A grid every arm runs, reporting its best point (section 6).
+    public var tune: TuneConfig? = nil
     /// The file it was read from.
     public var source: String
 }
@@ -132,12 +134,11 @@ extension ExperimentConfig {
         }
         let plot = try root.raw("plot").map(PlotSettings.parse)
         let sweep = try root.raw("sweep").map { try SweepConfig.parse($0, arms: arms, epochs: training.epochs) }
-        for reserved in ["tune"] where root.has(reserved) {
-            throw ConfigError(path: reserved, "is part of the spec but not supported by this version of adam-bench yet")
-        }
-        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep"])
+        let tune = try root.raw("tune").map { try TuneConfig.parse($0, arms: arms) }
+        if sweep != nil && tune != nil { throw ConfigError(path: "tune", "cannot be combined with \"sweep\" in one config") }
+        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep", "tune"])
         return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,
-                                training: training, arms: arms, plot: plot, sweep: sweep, source: source)
+                                training: training, arms: arms, plot: plot, sweep: sweep, tune: tune, source: source)
     }
 
     static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "quadratic", "rosenbrock"]

@@ -87,8 +87,11 @@ public enum ExperimentRunner {
         let dir = directory(config, outRoot: options.outRoot)
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        try OutputFiles.writeAtomically(CurvesCSV.render(results), to: path("curves.csv"))
-        try OutputFiles.writeAtomically(SummaryCSV.render(results, readEpochs: config.sweep?.readEpochs ?? []), to: path("summary.csv"))
+        // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
+        let shown = config.tune.map { Tuner.select(config, $0, all: results) } ?? results
+        if config.tune != nil { try OutputFiles.writeAtomically(SummaryCSV.render(results), to: path("tuning.csv")) }
+        try OutputFiles.writeAtomically(CurvesCSV.render(shown), to: path("curves.csv"))
+        try OutputFiles.writeAtomically(SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? []), to: path("summary.csv"))
         try OutputFiles.writeAtomically(TimingsCSV.render(results), to: path("timings.csv"))
         try OutputFiles.writeAtomically(Manifest.render(config: config, files: problem.dataFiles, threads: options.threads,
                                                         started: started, finished: Date(), results: results),

@@ -105,6 +105,7 @@ public struct SweepConfig: Sendable, Equatable {
 extension ExperimentConfig {
     /// The arms that actually run: the swept arm replaced by its grid's points, in place.
     public var runArms: [ArmConfig] {
+        if let tune { return Tuner.points(self, tune) }
         guard let sweep else { return arms }
         return arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0) : [$0] }
     }
@@ -117,6 +118,7 @@ extension ExperimentConfig {
         c.training.seeds = [seed]
         c.description = ""
         c.sweep = nil
+        c.tune = nil
         c.plot = nil
         let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + Manifest.version
         return SHA256.hex(Array(text.utf8))

@@ -65,7 +65,7 @@ let configErrorCases: [ConfigErrorCase] = [
     .init(json: variant("\"lr\": 1e-3", "\"averaging\": {\"kind\": \"ema\", \"beta\": 1}"), path: "arms[0].averaging.beta", message: "must be in (0, 1)"),
     .init(json: variant("\"lr\": 1e-3", "\"averaging\": \"swa\""), path: "arms[0].averaging", message: "must be \"ema\", \"polyak\""),
     .init(json: validConfig.replacingOccurrences(of: "\"arms\": [ {", with: "\"arms\": [], \"x\": [ {"), path: "arms", message: "non-empty array"),
-    .init(json: variant("\"description\": \"d\",", "\"description\": \"d\", \"tune\": {},"), path: "tune", message: "not supported by this version"),
+    .init(json: variant("\"description\": \"d\",", "\"description\": \"d\", \"tune\": {},"), path: "tune.grid", message: "is required"),
     .init(json: variant("\"description\": \"d\",", "\"description\": \"d\", \"sweep\": {},"), path: "sweep.arm", message: "is required"),
     .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\""), path: "model.hidden", message: "is required for an mlp"),
     .init(json: variant("\"kind\": \"logistic-regression\"", "\"kind\": \"mlp\", \"hidden\": [10, 0]"), path: "model.hidden[1]", message: "must be >= 1, got 0"),

@@ -113,3 +113,38 @@ func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
     // A plain results folder has no sweep layout.
     #expect(try ResultsPlot.sweepPanels(directory: out.path, epoch: nil) == nil)
 }
+
+let tuneConfig = """
+{"name": "tuned", "dataset": {"name": "quadratic", "curvatures": [10, 1], "init": [1, 1]},
+ "training": {"epochs": 30, "seeds": [1, 2]},
+ "arms": [{"name": "sgd", "optimizer": "sgd", "lr": 0.01}, {"name": "adam", "optimizer": "adam"}],
+ "tune": {"grid": {"lr": [0.001, 0.05, 0.15, 50]}, "select": "final_eval_train_loss"}}
+"""
+
+@Test func tuneReportsEachArmsBestPointAndKeepsTheGrid() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(tuneConfig))
+    #expect(c.runArms.count == 8 && c.runArms[3].name == "sgd[lr=50]")
+    let problem = try c.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    let results = ExperimentRunner.train(c, problem: problem, threads: 2, progress: nil)
+    _ = try ExperimentRunner.write(c, problem: problem, results: results, options: RunOptions(outRoot: out.path, threads: 2), started: Date())
+    let summary = try CSVTable.read(out.file("tuned/summary.csv"))
+    let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
+    #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])
+    // SGD on curvature 10: lr 0.15 converges fastest (|1 − 1.5| = 0.5 a step); lr 50 diverges and is never chosen.
+    #expect(summary.rows[0][lr] == "0.15")
+    let tuning = try CSVTable.read(out.file("tuned/tuning.csv"))
+    #expect(tuning.rows.count == 16)
+    #expect(tuning.rows.contains { $0[arm] == "sgd[lr=50]" && $0[2] == "diverged" })
+    let curves = out.read("tuned/curves.csv")!
+    #expect(!curves.contains("[lr=") && curves.contains("\nadam,2,30,30,"))
+}
+
+@Test func tuneKeysMustSuitEveryArm() throws {
+    let json = tuneConfig.replacingOccurrences(of: "\"grid\": {\"lr\"", with: "\"grid\": {\"momentum\": [0.9], \"lr\"")
+    do { _ = try ExperimentConfig.parse(JSON.parse(json)); Issue.record("accepted") } catch let e as ConfigError {
+        #expect(e.path == "tune.grid.momentum" && e.message.contains("adam"), "\(e)")
+    }
+    let bad = tuneConfig.replacingOccurrences(of: "\"select\": \"final_eval_train_loss\"", with: "\"select\": \"lowest\"")
+    do { _ = try ExperimentConfig.parse(JSON.parse(bad)); Issue.record("accepted") } catch let e as ConfigError { #expect(e.path == "tune.select") }
+}
