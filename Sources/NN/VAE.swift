@@ -24,6 +24,7 @@ public final class VAE: Model {
     let logits: FloatBuffer                    // (n, inputSize)
     let dHidden: FloatBuffer                   // (n, hidden)
     let dLatent: FloatBuffer                   // (n, latent)
+    let rowLoss: UnsafeMutablePointer<Double>  // (n): each row's negative ELBO, summed in row order
 
     public init(inputSize: Int, hidden: Int, latent: Int, activation: Activation = .softplus, maxBatch: Int, threads: Int = 1) {
         self.inputSize = inputSize
@@ -45,6 +46,16 @@ public final class VAE: Model {
         logits = FloatBuffer(count: maxBatch * inputSize)
         dHidden = FloatBuffer(count: maxBatch * hidden)
         dLatent = FloatBuffer(count: maxBatch * latent)
+        rowLoss = .allocate(capacity: maxBatch)
+    }
+
+    deinit { rowLoss.deallocate() }
+
+    /// Row blocks for the elementwise passes: rows are independent and each keeps its own sums,
+    /// so results do not depend on the thread count.
+    private func forRows(_ n: Int, _ body: (Range<Int>) -> Void) {
+        let blocks = threads > 1 && n >= 32 ? threads : 1
+        parallelFor(blocks, threads: blocks) { b in body((n * b / blocks)..<(n * (b + 1) / blocks)) }
     }
 
     public var reportsAccuracy: Bool { false }
@@ -54,10 +65,12 @@ public final class VAE: Model {
                        out: UnsafeMutablePointer<Float>, post: UnsafeMutablePointer<Float>?) {
         gemm(GemmShape(m: n, n: m, k: k, transB: true), a: input, lda: k, b: p + w, ldb: k, beta: 0, c: out, ldc: m, threads: threads)
         let bias = p + b, act = activation
-        for r in 0..<n {
-            let row = out + r * m
-            axpy(1, bias, row, m)
-            if let post { for j in 0..<m { post[r * m + j] = act.forward(row[j]) } }
+        forRows(n) { rows in
+            for r in rows {
+                let row = out + r * m
+                axpy(1, bias, row, m)
+                if let post { for j in 0..<m { post[r * m + j] = act.forward(row[j]) } }
+            }
         }
     }
 
@@ -66,31 +79,39 @@ public final class VAE: Model {
     private func forward(_ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, key: UInt64, rowOffset: Int) -> Double {
         dense(p, x, n: n, k: inputSize, m: hidden, w: w1, b: b1, out: pre1.base, post: h1.base)
         dense(p, h1.base, n: n, k: hidden, m: 2 * latent, w: w2, b: b2, out: heads.base, post: nil)
-        var kl = 0.0
-        for r in 0..<n {
-            var rng = RNG(seed: key, stream: UInt64(rowOffset + r))
-            let mu = heads.base + r * 2 * latent, logVar = mu + latent
-            for j in 0..<latent {
-                let e = Float(rng.normal())
-                eps[r * latent + j] = e
-                let variance = expf_(logVar[j])
-                z[r * latent + j] = mu[j] + variance.squareRoot() * e
-                kl += 0.5 * Double(mu[j] * mu[j] + variance - 1 - logVar[j])
+        let heads = heads.base, eps = eps.base, z = z.base, latent = latent, rowLoss = rowLoss
+        forRows(n) { rows in
+            for r in rows {
+                var rng = RNG(seed: key, stream: UInt64(rowOffset + r))
+                let mu = heads + r * 2 * latent, logVar = mu + latent
+                var kl = 0.0
+                for j in 0..<latent {
+                    let e = Float(rng.normal())
+                    eps[r * latent + j] = e
+                    let variance = expf_(logVar[j])
+                    z[r * latent + j] = mu[j] + variance.squareRoot() * e
+                    kl += 0.5 * Double(mu[j] * mu[j] + variance - 1 - logVar[j])
+                }
+                rowLoss[r] = kl
             }
         }
-        dense(p, z.base, n: n, k: latent, m: hidden, w: w3, b: b3, out: pre3.base, post: h3.base)
+        dense(p, z, n: n, k: latent, m: hidden, w: w3, b: b3, out: pre3.base, post: h3.base)
         dense(p, h3.base, n: n, k: hidden, m: inputSize, w: w4, b: b4, out: logits.base, post: nil)
         // BCE with logits, stably: max(l, 0) − x·l + log(1 + e^−|l|)
-        var bce = 0.0
-        for r in 0..<n {
-            var rowSum: Float = 0
-            for d in 0..<inputSize {
-                let l = logits[r * inputSize + d], t = x[r * inputSize + d]
-                rowSum += max(l, 0) - t * l + log1pf_(expf_(-abs(l)))
+        let logits = logits.base, d = inputSize
+        forRows(n) { rows in
+            for r in rows {
+                var rowSum: Float = 0
+                for i in 0..<d {
+                    let l = logits[r * d + i], t = x[r * d + i]
+                    rowSum += max(l, 0) - t * l + log1pf_(expf_(-abs(l)))
+                }
+                rowLoss[r] += Double(rowSum)
             }
-            bce += Double(rowSum)
         }
-        return bce + kl
+        var total = 0.0
+        for r in 0..<n { total += rowLoss[r] }
+        return total
     }
 
     public func lossAndGradient(parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
@@ -99,11 +120,13 @@ public final class VAE: Model {
         let lossSum = forward(p, x, n, key: rng.next(), rowOffset: 0)
         let invN = 1 / Float(n)
         // ∂/∂logits = (σ(l) − x)/n, written over the logits.
-        let dl = logits.base
-        for i in 0..<(n * inputSize) { dl[i] = (1 / (1 + expf_(-dl[i])) - x[i]) * invN }
+        let dl = logits.base, d = inputSize
+        forRows(n) { rows in
+            for i in (rows.lowerBound * d)..<(rows.upperBound * d) { dl[i] = (1 / (1 + expf_(-dl[i])) - x[i]) * invN }
+        }
         // Decoder output layer.
         backDense(p, g, dOut: dl, input: h3.base, n: n, k: hidden, m: inputSize, w: w4, b: b4, dInput: dHidden.base)
-        applyDerivative(dHidden.base, pre: pre3.base, count: n * hidden)
+        applyDerivative(dHidden.base, pre: pre3.base, rows: n, width: hidden)
         backDense(p, g, dOut: dHidden.base, input: z.base, n: n, k: latent, m: hidden, w: w3, b: b3, dInput: dLatent.base)
         // Through z = μ + σ·ε and the KL term, into the heads' gradient (written over heads).
         for r in 0..<n {
@@ -118,7 +141,7 @@ public final class VAE: Model {
             }
         }
         backDense(p, g, dOut: heads.base, input: h1.base, n: n, k: hidden, m: 2 * latent, w: w2, b: b2, dInput: dHidden.base)
-        applyDerivative(dHidden.base, pre: pre1.base, count: n * hidden)
+        applyDerivative(dHidden.base, pre: pre1.base, rows: n, width: hidden)
         backDense(p, g, dOut: dHidden.base, input: x, n: n, k: inputSize, m: hidden, w: w1, b: b1, dInput: nil)
         return lossSum / Double(n)
     }
@@ -136,9 +159,12 @@ public final class VAE: Model {
         }
     }
 
-    private func applyDerivative(_ d: UnsafeMutablePointer<Float>, pre: UnsafePointer<Float>, count: Int) {
+    /// d ⊙= f'(pre) over n rows of `width`.
+    private func applyDerivative(_ d: UnsafeMutablePointer<Float>, pre: UnsafePointer<Float>, rows n: Int, width: Int) {
         let act = activation
-        for i in 0..<count { d[i] *= act.derivative(pre[i]) }
+        forRows(n) { rows in
+            for i in (rows.lowerBound * width)..<(rows.upperBound * width) { d[i] *= act.derivative(pre[i]) }
+        }
     }
 
     /// Summed negative ELBO with the fixed evaluation noise; `labels` are not used.
