@@ -58,6 +58,8 @@ final class ArmState {
     var noiseRNG: RNG
     let l2: Float
     let batch: Int
+    /// The base learning rate, looked up once rather than by name every step.
+    let lr: Double
 
     init(config: ExperimentConfig, arm: ArmConfig, seed: UInt64, data: Dataset, modelConfig: ModelConfig,
          initial: FloatBuffer, threads: Int) {
@@ -78,6 +80,7 @@ final class ArmState {
         order = (0..<Int32(data.train.count)).map { $0 }
         noiseRNG = RNG(seed: seed, stream: .dropout)
         l2 = Float(modelConfig.l2)
+        lr = arm.lr
     }
 
     /// One training step on the minibatch order[lo..<lo+m]: loss and gradient at the current
@@ -106,7 +109,7 @@ final class ArmState {
         guard !isDiverged(loss) else { return loss }
         model.addL2(l2, parameters: params.base, gradients: grads.base)
         optimizer.step(parameters: params.base, gradients: grads.base,
-                       lr: arm.schedule.rate(arm.lr, iteration: iteration, epoch: epoch))
+                       lr: arm.schedule.rate(lr, iteration: iteration, epoch: epoch))
         average?.update(params.base)
         return loss
     }

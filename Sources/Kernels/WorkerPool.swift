@@ -58,7 +58,13 @@ final class WorkerPool: @unchecked Sendable {
             }
             var i = 0
             while i < count { body(i); i += threads }
-            while remaining.load(ordering: .acquiring) > 0 {}
+            // Spin briefly (a small product's other half is microseconds away); when the job is
+            // long, as a whole training arm is, sleep between checks instead of burning a core.
+            var spins = 0
+            while remaining.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > 100_000 { usleep(200) }
+            }
             job = nil
         }
         busy.store(false, ordering: .releasing)
