@@ -48,14 +48,19 @@ let tinyLogreg = """
           {"name": "nesterov", "optimizer": "nesterov", "lr": 0.05, "averaging": {"kind": "ema", "beta": 0.9}}]}
 """
 
-@Test func tinyLogisticRegressionRunHasExactBytes() throws {
+/// curves.csv of a config run on a generated MNIST-format set of 40 training and 20 test images.
+func curvesOfTinyRun(_ config: String) throws -> String {
     let dir = TemporaryDirectory()
     try Fixtures.writeMNIST(to: dir.file("m"), train: 40, test: 20)
-    let results = try run(tinyLogreg, dataDirectory: dir.path)
+    return CurvesCSV.render(try run(config, dataDirectory: dir.path))
+}
+
+@Test func tinyLogisticRegressionRunHasExactBytes() throws {
+    let curves = try curvesOfTinyRun(tinyLogreg)
     // 40 examples in batches of 16: 3 iterations per epoch (16, 16, 8). Zero weights give ln 10 at
     // iteration 0 and predict class 0 everywhere. The later numbers are this implementation's own:
     // a change that moves them must be understood before the expectation is updated.
-    #expect(CurvesCSV.render(results) == """
+    #expect(curves == """
     arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
     adam,3,0,0,,2.3025851,2.3025851,0
     adam,3,1,3,2.2009466,1.2304094,1.7841479,0.35
@@ -140,12 +145,10 @@ let tinyMLP = """
 """
 
 @Test func oneEpochMLPRunHasExactBytes() throws {
-    let dir = TemporaryDirectory()
-    try Fixtures.writeMNIST(to: dir.file("m"), train: 40, test: 20)
-    let results = try run(tinyMLP, dataDirectory: dir.path)
+    let curves = try curvesOfTinyRun(tinyMLP)
     // This implementation's own numbers (glorot init, dropout masks from the seed's streams):
     // a change that moves them must be understood before the expectation is updated.
-    #expect(CurvesCSV.render(results) == """
+    #expect(curves == """
     arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
     adam,7,0,0,,2.476692,2.342495,0.2
     adam,7,0.8,2,2.5709417,,,
@@ -167,11 +170,9 @@ let tinyVAE = """
 """
 
 @Test func tinyVAERunHasExactBytesAndNoAccuracy() throws {
-    let dir = TemporaryDirectory()
-    try Fixtures.writeMNIST(to: dir.file("m"), train: 40, test: 20)
-    let results = try run(tinyVAE, dataDirectory: dir.path)
+    let curves = try curvesOfTinyRun(tinyVAE)
     // Zero-ish logits at the start: 784·ln 2 = 543.4 of cross-entropy plus a small KL. No accuracy.
-    #expect(CurvesCSV.render(results) == """
+    #expect(curves == """
     arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
     adam,5,0,0,,547.8394,548.2431,
     adam,5,0.8,2,541.6624,,,
