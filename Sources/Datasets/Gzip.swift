@@ -1,17 +1,6 @@
-// Reading files whole, and inflating `.gz` files through the system's zlib.
+// Inflating `.gz` files through the system's zlib.
 import CZlib
 import Foundation
-
-public enum FileBytes {
-    /// The file's bytes, inflated if its name ends in `.gz`.
-    public static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError(file: path, "cannot be read", hint: "check that it exists and is readable")
-        }
-        let raw = [UInt8](data)
-        return path.hasSuffix(".gz") ? try Gzip.inflate(raw, file: path) : raw
-    }
-}
 
 public enum Gzip {
     /// Inflates gzip data (several concatenated members allowed). Throws on truncated or corrupt input.

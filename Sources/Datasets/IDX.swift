@@ -10,10 +10,6 @@ public struct IDXArray: Equatable {
 public enum IDX {
     static let unsignedByte: UInt8 = 0x08
 
-    public static func read(_ path: String) throws -> IDXArray {
-        try parse(try FileBytes.read(path), file: path)
-    }
-
     /// Checks the magic number, the element type, the dimensions and the byte count.
     public static func parse(_ b: [UInt8], file: String) throws -> IDXArray {
         guard b.count >= 4 else {

@@ -27,12 +27,33 @@ func field(_ s: String) -> String {
 }
 
 public enum SummaryCSV {
-    static let measures: [(name: String, value: @Sendable (CurveRow) -> Double?, higherIsBetter: Bool)] = [
+    typealias Measure = (name: String, value: @Sendable (CurveRow) -> Double?, higherIsBetter: Bool)
+    static let measures: [Measure] = [
         ("train_loss", { $0.trainLoss }, false),
         ("eval_train_loss", { $0.evalTrainLoss }, false),
         ("test_loss", { $0.testLoss }, false),
         ("test_accuracy", { $0.testAccuracy }, true),
     ]
+
+    /// The last value of a measure in an arm's curve.
+    static func final(_ r: ArmResult, _ m: Measure) -> Double? {
+        r.rows.last { m.value($0) != nil }.flatMap(m.value)
+    }
+
+    /// The row with the best value of a measure (lowest loss, highest accuracy; NaN ignored,
+    /// the first on ties).
+    static func bestRow(_ r: ArmResult, _ m: Measure) -> CurveRow? {
+        var best: CurveRow? = nil
+        for candidate in r.rows {
+            guard let v = m.value(candidate), !v.isNaN else { continue }
+            if let b = best.flatMap(m.value) {
+                if m.higherIsBetter ? v > b : v < b { best = candidate }
+            } else {
+                best = candidate
+            }
+        }
+        return best
+    }
 
     /// The hyperparameter columns: every key any arm has, in first-seen order.
     static func hyperparameterColumns(_ results: [ArmResult]) -> [String] {
@@ -59,17 +80,9 @@ public enum SummaryCSV {
             }
             let last = r.rows.last
             row += [String(last?.iteration ?? 0), cell(last?.epoch)]
-            for m in measures { row.append(cell(r.rows.last { m.value($0) != nil }.flatMap(m.value))) }
+            for m in measures { row.append(cell(final(r, m))) }
             for m in measures {
-                var best: CurveRow? = nil
-                for candidate in r.rows {
-                    guard let v = m.value(candidate), !v.isNaN else { continue }
-                    if let b = best.flatMap(m.value) {
-                        if m.higherIsBetter ? v > b : v < b { best = candidate }
-                    } else {
-                        best = candidate
-                    }
-                }
+                let best = bestRow(r, m)
                 row += [cell(best.flatMap(m.value)), cell(best?.epoch)]
             }
             for e in readEpochs {

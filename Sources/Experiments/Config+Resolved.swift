@@ -88,13 +88,7 @@ extension ExperimentConfig {
 extension ArmConfig {
     public var resolvedJSON: JSON {
         var pairs: [(String, JSON)] = [("name", .string(name)), ("optimizer", .string(optimizer))]
-        for (key, value) in hyperparameters.values {
-            switch value {
-            case .number(let x): pairs.append((key, .number(x)))
-            case .flag(let b): pairs.append((key, .bool(b)))
-            case .choice(let s): pairs.append((key, .string(s)))
-            }
-        }
+        for (key, value) in hyperparameters.values { pairs.append((key, value.json)) }
         switch schedule {
         case .constant: pairs.append(("schedule", .object([("kind", .string("constant"))])))
         case .inverseSqrt(let per):

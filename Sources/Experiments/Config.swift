@@ -317,13 +317,10 @@ extension ExperimentConfig {
         var values: [(name: String, value: HyperValue)] = []
         for h in spec.hyperparameters {
             let key = "\(path).\(h.name)"
-            let given: HyperValue?
-            switch r.raw(h.name) {
-            case nil: given = nil
-            case .number(let x)?: given = .number(x)
-            case .bool(let b)?: given = .flag(b)
-            case .string(let s)?: given = .choice(s)
-            case let other?: throw ConfigError(path: key, "must be \(h.domain.summary), got \(other.typeName)")
+            var given: HyperValue? = nil
+            if let raw = r.raw(h.name) {
+                guard let v = HyperValue(json: raw) else { throw ConfigError(path: key, "must be \(h.domain.summary), got \(raw.typeName)") }
+                given = v
             }
             guard let value = given ?? h.defaultValue else {
                 throw ConfigError(path: key, "is required for \(optimizerName) (it has no default)")

@@ -98,18 +98,17 @@ struct ObjectReader {
 
 func formatConfigNumber(_ x: Double) -> String { JSON.number(x).rendered() }
 
-/// The candidate within edit distance 2 of `word`, if any.
+/// The candidate within edit distance 2 of `word`, if any (case-insensitive).
 func closest(_ word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
+        // Levenshtein, one row at a time.
+        var row = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var next = [i + 1]
+            for (j, cb) in b.enumerated() { next.append(min(row[j + 1] + 1, next[j] + 1, row[j] + (ca == cb ? 0 : 1))) }
+            row = next
         }
-        return a.isEmpty ? b.count : previous[b.count]
+        return row[b.count]
     }
     let w = Array(word.lowercased())
     let scored = candidates.map { ($0, distance(w, Array($0.lowercased()))) }.filter { $0.1 <= 2 }

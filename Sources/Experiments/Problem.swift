@@ -17,14 +17,6 @@ public enum Problem: @unchecked Sendable {
         case .objective: return []
         }
     }
-
-    /// Examples per epoch (1 for a synthetic objective).
-    public var trainCount: Int {
-        switch self {
-        case .supervised(let d, _): return d.train.count
-        case .objective, .stored: return 1
-        }
-    }
 }
 
 extension ExperimentConfig {

@@ -6,11 +6,6 @@ import Datasets
 import Foundation
 import Optim
 
-public struct GridAxis: Sendable, Equatable {
-    public let key: String
-    public let values: [HyperValue]
-}
-
 public struct SweepConfig: Sendable, Equatable {
     /// The arm whose hyperparameters are swept; it is replaced by the grid's points.
     public var arm: String
@@ -25,31 +20,11 @@ public struct SweepConfig: Sendable, Equatable {
             throw ConfigError(path: "sweep.arm", "no arm named \"\(armName)\" (arms: \(arms.map(\.name).joined(separator: ", ")))")
         }
         let spec = Optimizers.named(base.optimizer)!
-        guard let gridJSON = r.raw("grid") else { throw ConfigError(path: "sweep.grid", "is required, e.g. {\"lr\": [1e-4, 1e-3]}") }
-        guard case .object(let pairs) = gridJSON, !pairs.isEmpty else {
-            throw ConfigError(path: "sweep.grid", "must be a non-empty object of hyperparameter: [values]")
-        }
-        var grid: [GridAxis] = []
-        for (key, valuesJSON) in pairs {
-            let path = "sweep.grid.\(key)"
+        let grid = try parseGrid(r.raw("grid"), path: "sweep.grid") { key in
             guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
-                throw ConfigError(path: path, "is not a hyperparameter of \(base.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))")
+                throw ConfigError(path: "sweep.grid.\(key)", "is not a hyperparameter of \(base.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))")
             }
-            guard case .array(let items) = valuesJSON, !items.isEmpty else { throw ConfigError(path: path, "must be a non-empty array of values") }
-            var values: [HyperValue] = []
-            for (i, item) in items.enumerated() {
-                let v: HyperValue
-                switch item {
-                case .number(let x): v = .number(x)
-                case .bool(let b): v = .flag(b)
-                case .string(let s): v = .choice(s)
-                default: throw ConfigError(path: "\(path)[\(i)]", "must be \(h.domain.summary), got \(item.typeName)")
-                }
-                if let problem = h.domain.check(v) { throw ConfigError(path: "\(path)[\(i)]", problem) }
-                if values.contains(v) { throw ConfigError(path: "\(path)[\(i)]", "repeats the value \(v)") }
-                values.append(v)
-            }
-            grid.append(GridAxis(key: key, values: values))
+            return [h]
         }
         var readEpochs: [Int] = []
         if let list = r.raw("read_epochs") {
@@ -64,17 +39,7 @@ public struct SweepConfig: Sendable, Equatable {
     }
 
     var json: JSON {
-        .object([("arm", .string(arm)),
-                 ("grid", .object(grid.map { axis in
-                     (axis.key, JSON.array(axis.values.map { v -> JSON in
-                         switch v {
-                         case .number(let x): return .number(x)
-                         case .flag(let b): return .bool(b)
-                         case .choice(let s): return .string(s)
-                         }
-                     }))
-                 })),
-                 ("read_epochs", .array(readEpochs.map { .number(Double($0)) }))])
+        .object([("arm", .string(arm)), ("grid", gridJSON(grid)), ("read_epochs", .array(readEpochs.map { .number(Double($0)) }))])
     }
 
     /// Every point of the grid as an arm, the first key varying slowest.

@@ -13,34 +13,14 @@ public struct TuneConfig: Sendable, Equatable {
 
     static func parse(_ json: JSON, arms: [ArmConfig]) throws -> TuneConfig {
         var r = try ObjectReader(json, path: "tune")
-        guard let gridJSON = r.raw("grid"), case .object(let pairs) = gridJSON, !pairs.isEmpty else {
-            throw ConfigError(path: "tune.grid", "is required: an object of hyperparameter: [values], e.g. {\"lr\": [1e-4, 1e-3]}")
-        }
-        var grid: [GridAxis] = []
-        for (key, valuesJSON) in pairs {
-            guard case .array(let items) = valuesJSON, !items.isEmpty else {
-                throw ConfigError(path: "tune.grid.\(key)", "must be a non-empty array of values")
-            }
-            var values: [HyperValue] = []
-            for (i, item) in items.enumerated() {
-                switch item {
-                case .number(let x): values.append(.number(x))
-                case .bool(let b): values.append(.flag(b))
-                case .string(let s): values.append(.choice(s))
-                default: throw ConfigError(path: "tune.grid.\(key)[\(i)]", "must be a number, boolean or string, got \(item.typeName)")
-                }
-            }
-            // Every arm's optimizer must take the key, with every value in range.
-            for arm in arms {
-                let spec = Optimizers.named(arm.optimizer)!
-                guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
+        // Every arm's optimizer must take each key, with every value in its range.
+        let grid = try parseGrid(r.raw("grid"), path: "tune.grid") { key in
+            try arms.map { arm in
+                guard let h = Optimizers.named(arm.optimizer)!.hyperparameters.first(where: { $0.name == key }) else {
                     throw ConfigError(path: "tune.grid.\(key)", "is not a hyperparameter of \(arm.optimizer) (arm \(arm.name)); tune only keys every arm's optimizer takes")
                 }
-                for (i, v) in values.enumerated() {
-                    if let problem = h.domain.check(v) { throw ConfigError(path: "tune.grid.\(key)[\(i)]", problem) }
-                }
+                return h
             }
-            grid.append(GridAxis(key: key, values: values))
         }
         let select = try r.string("select") ?? "final_eval_train_loss"
         guard selectable.contains(select) else {
@@ -51,7 +31,7 @@ public struct TuneConfig: Sendable, Equatable {
     }
 
     var json: JSON {
-        .object([("grid", SweepConfig(arm: "", grid: grid, readEpochs: []).json["grid"]!), ("select", .string(select))])
+        .object([("grid", gridJSON(grid)), ("select", .string(select))])
     }
 }
 
@@ -89,12 +69,10 @@ public enum Tuner {
         return chosen
     }
 
-    /// The value of a summary column for one result (as SummaryCSV computes it).
+    /// The value of a summary column ("final_…" or "best_…") for one result, as summary.csv has it.
     static func score(_ r: ArmResult, _ column: String) -> Double? {
         let parts = column.split(separator: "_", maxSplits: 1).map(String.init)
-        guard let measure = SummaryCSV.measures.first(where: { $0.name == parts[1] }) else { return nil }
-        let values = r.rows.compactMap(measure.value).filter { !$0.isNaN }
-        if parts[0] == "final" { return r.rows.last { measure.value($0) != nil }.flatMap(measure.value) }
-        return measure.higherIsBetter ? values.max() : values.min()
+        guard let m = SummaryCSV.measures.first(where: { $0.name == parts[1] }) else { return nil }
+        return parts[0] == "final" ? SummaryCSV.final(r, m) : SummaryCSV.bestRow(r, m).flatMap(m.value)
     }
 }

@@ -23,8 +23,6 @@ public final class FloatBuffer: @unchecked Sendable {
 
     deinit { UnsafeMutableRawPointer(base).deallocate() }
 
-    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
-    public var readOnly: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: base, count: count) }
 
     public subscript(i: Int) -> Float {
         get { base[i] }
@@ -36,5 +34,5 @@ public final class FloatBuffer: @unchecked Sendable {
         precondition(other.count == count, "FloatBuffer.copy: sizes differ")
         base.update(from: other.base, count: count)
     }
-    public var array: [Float] { Array(readOnly) }
+    public var array: [Float] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }

@@ -12,6 +12,4 @@ import Darwin
 @inline(__always) public func expf_(_ x: Float) -> Float { expf(x) }
 @inline(__always) public func logf_(_ x: Float) -> Float { logf(x) }
 @inline(__always) public func log1pf_(_ x: Float) -> Float { log1pf(x) }
-@inline(__always) public func exp_(_ x: Double) -> Double { exp(x) }
-@inline(__always) public func log_(_ x: Double) -> Double { log(x) }
 @inline(__always) public func pow_(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -9,7 +9,6 @@ public enum RNGStream: UInt64, Sendable {
     case shuffle = 2
     case dropout = 3
     case gradientNoise = 4
-    case evaluationNoise = 5
 }
 
 /// xoshiro256** (Blackman & Vigna 2018) seeded through SplitMix64.

@@ -184,14 +184,10 @@ public enum Optimizers {
 
 /// Shortest text that reads back to the same Float, without a trailing ".0" ("2", "0.001",
 /// "1e-05", "nan", "inf"). Used for every number adam-bench writes.
-public func formatNumber(_ x: Float) -> String {
-    let s = x.description
-    return s.hasSuffix(".0") ? String(s.dropLast(2)) : s
-}
+public func formatNumber(_ x: Float) -> String { trimmed(x.description) }
 
-public func formatNumber(_ x: Double) -> String {
-    // Hyperparameters are given in decimal and used as Double; print them the way a person wrote
-    // them (shortest Double form) so 0.001 does not become 0.0010000000474974513.
-    let s = x.description
-    return s.hasSuffix(".0") ? String(s.dropLast(2)) : s
-}
+/// Hyperparameters are given in decimal and used as Double; print them the way a person wrote
+/// them (shortest Double form) so 0.001 does not become 0.0010000000474974513.
+public func formatNumber(_ x: Double) -> String { trimmed(x.description) }
+
+private func trimmed(_ s: String) -> String { s.hasSuffix(".0") ? String(s.dropLast(2)) : s }
