@@ -35,25 +35,42 @@ struct SharedOptions {
     }
 }
 
+/// `run` and `sweep` are one mechanism: a run is made of points (arm x seed; a sweep's arms come
+/// from its grid), each written when it finishes, resumed from its checkpoint when interrupted.
 enum RunCommand {
-    static func main(_ args: [String]) throws {
-        let a = try Arguments(args, valued: SharedOptions.valued, switches: SharedOptions.switches)
+    static func main(_ args: [String], command: String = "run") throws {
+        let a = try Arguments(args, valued: SharedOptions.valued + ["--shard"], switches: SharedOptions.switches)
         let options = try SharedOptions(a)
+        if command == "sweep" && a.positional.count != 1 {
+            throw UsageError("sweep takes one config: adam-bench sweep CONFIG [--shard I/N]")
+        }
+        var shard = Points.Shard.all
+        if let text = a.value("--shard") {
+            guard let s = Points.Shard(parsing: text) else {
+                throw UsageError("--shard: give I/N with 0 <= I < N, e.g. --shard 0/4; got '\(text)'")
+            }
+            shard = s
+        }
         let configs = try options.loadConfigs(a.positional)
         // Fail on an unusable results folder now, not after hours of training.
         try OutputFiles.makeDirectory(options.outRoot)
         for config in configs {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
-            try OutputFiles.makeDirectory(ExperimentRunner.directory(config, outRoot: options.outRoot))
-            let total = config.arms.count * config.training.seeds.count * config.training.epochs
-            let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: total)
-            let results = ExperimentRunner.train(config, problem: problem, threads: options.threads, progress: progress)
+            let plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
+            let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
+            try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
             progress?.finish()
-            let outcome = try ExperimentRunner.write(config, problem: problem, results: results,
-                                                     options: RunOptions(outRoot: options.outRoot, threads: options.threads),
-                                                     started: started)
-            if !options.quiet { printErr(finalTable(outcome, seconds: Date().timeIntervalSince(started))) }
+            let dir = ExperimentRunner.directory(config, outRoot: options.outRoot)
+            if !options.quiet && (shard != .all || plan.skipped > 0) {
+                printErr("\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)"): ran \(plan.todo.count) points, \(plan.skipped) already complete, of \(plan.total) in all")
+            }
+            if shard == .all {
+                let outcome = try Points.collect(directory: dir, started: started, threads: options.threads)
+                if !options.quiet { printErr(finalTable(outcome, seconds: Date().timeIntervalSince(started))) }
+            } else if !options.quiet {
+                printErr("when every shard is done: adam-bench collect \(dir)")
+            }
         }
     }
 

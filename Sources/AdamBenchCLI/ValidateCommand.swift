@@ -19,13 +19,14 @@ enum ValidateCommand {
         let t = c.training
         let seeds = t.seeds.map(String.init).joined(separator: ", ")
         switch problem {
-        case .supervised(let data, let m):
+        case .supervised(let data, let m, let start):
             let model = makeModel(m, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
             let perEpoch = c.iterationsPerEpoch(trainCount: data.train.count)
             let batch = t.fullBatch ? data.train.count : min(t.batchSize, data.train.count)
             lines.append("  dataset     \(data.name): \(data.train.count) training and \(data.test.count) test examples, \(data.inputSize) features, \(data.classes) classes")
             for f in data.files { lines.append("              \(f.path)  sha256 \(f.contentSHA256.prefix(16))…") }
-            lines.append("  model       \(m.kind.rawValue), \(model.parameterCount) parameters, l2 \(formatNumber(m.l2)), init \(m.initialization.name)")
+            let initText = start.map { "from \($0.file.path) (sha256 \($0.file.sha256.prefix(16))…)" } ?? m.initialization.name
+            lines.append("  model       \(m.kind.rawValue), \(model.parameterCount) parameters, l2 \(formatNumber(m.l2)), init \(initText)")
             lines.append("  training    \(t.epochs) epochs x \(perEpoch) iterations (batch \(batch)\(t.shuffle ? ", shuffled" : ", file order")) = \(t.epochs * perEpoch) iterations per arm; seeds \(seeds)")
         case .objective(let o):
             lines.append("  objective   \(c.dataset.name) in \(o.dimension) dimensions, full batch")
@@ -34,6 +35,8 @@ enum ValidateCommand {
             break
         }
         lines.append("  logging     " + (t.logEvery > 0 ? "every \(t.logEvery) iterations and " : "") + "evaluation every \(t.evalEveryEpochs) epoch(s)")
+        lines.append("  checkpoints " + (t.checkpointEveryEpochs > 0 ? "every \(t.checkpointEveryEpochs) epoch(s)" : "off")
+                     + (t.saveParams ? "; final parameters saved to params/" : ""))
         if let sweep = c.sweep {
             let sizes = sweep.grid.map { "\($0.key) (\($0.values.count))" }.joined(separator: " x ")
             lines.append("  sweep       \(sweep.arm) over \(sizes): \(c.runArms.count) arms, \(c.runArms.count * t.seeds.count) points with the seeds")

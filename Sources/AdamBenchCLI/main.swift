@@ -19,7 +19,8 @@ func dispatch(_ args: [String]) -> ExitStatus {
         case "validate": try ValidateCommand.main(rest)
         case "list": try ListCommand.main(rest)
         case "bench": try BenchCommand.main(rest)
-        case "sweep": try SweepCommand.main(rest)
+        case "sweep": try RunCommand.main(rest, command: "sweep")
+        case "params": try ParamsCommand.main(rest)
         case "collect": try CollectCommand.main(rest)
         case "diff": return try DiffCommand.main(rest)
         case "plot": return try PlotCommand.main(rest)
@@ -31,7 +32,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
             print(text)
         case "--version", "version": print("adam-bench \(Manifest.version)")
         default:
-            throw UsageError("unknown command '\(command)' (commands: run, sweep, collect, validate, list, diff, plot, bench, help)")
+            throw UsageError("unknown command '\(command)' (commands: run, sweep, collect, validate, params, list, diff, plot, bench, help)")
         }
         return .success
     } catch {

@@ -98,14 +98,14 @@ public enum SummaryCSV {
 }
 
 public enum TimingsCSV {
-    public static let header = "arm,seed,epoch,wall_seconds,train_seconds,eval_seconds,examples_per_second"
+    public static let header = "arm,seed,epoch,wall_seconds,train_seconds,eval_seconds,checkpoint_seconds,examples_per_second"
 
     public static func render(_ results: [ArmResult]) -> String {
         var out = header + "\n"
         for r in results {
             for t in r.timings {
                 let rate = t.trainSeconds > 0 ? Double(t.examples) / t.trainSeconds : 0
-                out += "\(field(r.arm.name)),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(rate, 1))\n"
+                out += "\(field(r.arm.name)),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(t.checkpointSeconds, 4)),\(fixed(rate, 1))\n"
             }
         }
         return out

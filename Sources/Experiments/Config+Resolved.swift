@@ -38,9 +38,13 @@ extension ExperimentConfig {
         var root: [(String, JSON)] = [("name", .string(name)), ("description", .string(description))]
         root.append(("dataset", datasetJSON))
         if let m = model {
-            var pairs: [(String, JSON)] = [("kind", .string(m.kind.rawValue)), ("l2", .number(m.l2)),
-                                           ("init", .string(m.initialization.name))]
-            if case .normal(let std) = m.initialization { pairs.append(("std", .number(std))) }
+            var pairs: [(String, JSON)] = [("kind", .string(m.kind.rawValue)), ("l2", .number(m.l2))]
+            if let file = m.initFrom {
+                pairs.append(("init", .object([("from", .string(file))])))
+            } else {
+                pairs.append(("init", .string(m.initialization.name)))
+                if case .normal(let std) = m.initialization { pairs.append(("std", .number(std))) }
+            }
             if m.kind == .vae {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("latent", .number(Double(m.latent))),
                           ("activation", .string(m.activation.rawValue))]
@@ -58,7 +62,9 @@ extension ExperimentConfig {
         }
         t += [("seeds", .array(training.seeds.map { .number(Double($0)) })),
               ("log_every", .number(Double(training.logEvery))),
-              ("eval_every_epochs", .number(Double(training.evalEveryEpochs)))]
+              ("eval_every_epochs", .number(Double(training.evalEveryEpochs))),
+              ("checkpoint_every_epochs", .number(Double(training.checkpointEveryEpochs))),
+              ("save_params", .bool(training.saveParams))]
         root.append(("training", .object(t)))
         root.append(("arms", .array(arms.map(\.resolvedJSON))))
         if let sweep { root.append(("sweep", sweep.json)) }

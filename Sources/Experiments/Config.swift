@@ -40,6 +40,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var hiddenDropout: Double = 0
     /// VAE only: the latent dimension (hidden holds the one hidden width of encoder and decoder).
     public var latent: Int = 0
+    /// `"init": {"from": "FILE.npy"}`: every arm and seed starts from this file's parameters
+    /// (PyTorch's order, see `adam-bench params`). The path as written; relative paths are
+    /// resolved against the config file's folder.
+    public var initFrom: String? = nil
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -51,6 +55,11 @@ public struct TrainingConfig: Sendable, Equatable {
     public var logEvery: Int
     public var evalEveryEpochs: Int
     public var fullBatch: Bool
+    /// Save a checkpoint of each running point every this many epochs; 0 never. It changes how
+    /// much an interruption costs, never the results, so it is not part of a point's fingerprint.
+    public var checkpointEveryEpochs: Int = 1
+    /// Write each point's final parameters to OUT/<name>/params/<arm>-seed<N>.npy.
+    public var saveParams: Bool = false
 }
 
 public struct ArmConfig: Sendable, Equatable {
@@ -247,7 +256,21 @@ extension ExperimentConfig {
                 try dr.finish("dropout", allowed: ["input", "hidden"])
             }
         }
-        let initName = try r.string("init") ?? (kind == .logisticRegression ? "zeros" : "glorot-uniform")
+        var initFrom: String? = nil, initName = kind == .logisticRegression ? "zeros" : "glorot-uniform"
+        switch r.raw("init") {
+        case nil: break
+        case .string(let name)?: initName = name
+        case let object?:
+            guard case .object = object else {
+                throw ConfigError(path: "model.init", "must be zeros, glorot-uniform, normal or {\"from\": \"FILE.npy\"}, got \(object.typeName)")
+            }
+            var ir = try ObjectReader(object, path: "model.init")
+            guard let file = try ir.string("from"), !file.isEmpty else {
+                throw ConfigError(path: "model.init.from", "is required: a NumPy .npy file of the parameters (see `adam-bench params CONFIG`)")
+            }
+            try ir.finish("model.init", allowed: ["from"])
+            initFrom = file
+        }
         let initialization: Initialization
         switch initName {
         case "zeros": initialization = .zeros
@@ -259,13 +282,13 @@ extension ExperimentConfig {
         default:
             throw ConfigError(path: "model.init", "must be one of zeros, glorot-uniform, normal, got \"\(initName)\"")
         }
-        if initName != "normal" && r.has("std") {
+        if (initName != "normal" || initFrom != nil) && r.has("std") {
             throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
         }
         let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .vae ? ["hidden", "latent", "activation"] : []
         try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
-                           inputDropout: inputDropout, hiddenDropout: hiddenDropout, latent: latent)
+                           inputDropout: inputDropout, hiddenDropout: hiddenDropout, latent: latent, initFrom: initFrom)
     }
 
     static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {
@@ -296,9 +319,15 @@ extension ExperimentConfig {
             shuffle = try r.bool("shuffle") ?? true
             fullBatch = try r.bool("full_batch") ?? false
         }
-        try r.finish("training", allowed: ["epochs", "batch_size", "seed", "seeds", "shuffle", "log_every", "eval_every_epochs", "full_batch"])
+        // A synthetic objective's epoch is one iteration: checkpointing each would cost more than
+        // rerunning it, so they checkpoint only when asked.
+        let checkpointEvery = try r.int("checkpoint_every_epochs", min: 0) ?? (synthetic ? 0 : 1)
+        let saveParams = try r.bool("save_params") ?? false
+        try r.finish("training", allowed: ["epochs", "batch_size", "seed", "seeds", "shuffle", "log_every", "eval_every_epochs",
+                                           "full_batch", "checkpoint_every_epochs", "save_params"])
         return TrainingConfig(epochs: epochs, batchSize: batchSize, seeds: seeds, shuffle: shuffle,
-                              logEvery: logEvery, evalEveryEpochs: evalEvery, fullBatch: fullBatch)
+                              logEvery: logEvery, evalEveryEpochs: evalEvery, fullBatch: fullBatch,
+                              checkpointEveryEpochs: checkpointEvery, saveParams: saveParams)
     }
 
     static func parseArm(_ json: JSON, path: String) throws -> ArmConfig {

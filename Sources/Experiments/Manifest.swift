@@ -4,7 +4,7 @@ import Foundation
 import Optim
 
 public enum Manifest {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
                               started: Date, finished: Date, results: [ArmResult]) -> String {

@@ -18,10 +18,35 @@ public enum OutputFiles {
     }
 
     public static func writeAtomically(_ text: String, to path: String) throws {
+        try writeAtomically(Array(text.utf8), to: path)
+    }
+
+    /// The temporary name `path` is written under before it is renamed into place.
+    static func temporaryName(_ path: String) -> String {
         let dir = (path as NSString).deletingLastPathComponent
-        let temp = (dir as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temp, contents: Data(text.utf8)) else {
-            throw OutputError(path: path, problem: "cannot be written (is the folder writable and the disk not full?)")
+        return (dir as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
+    }
+
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temp = temporaryName(path)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw OutputError(path: path, problem: "cannot be written (\(String(cString: strerror(errno))); is the folder writable?)")
+        }
+        var written = 0
+        let ok: Bool = bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return true
+        }
+        let why = String(cString: strerror(errno))
+        close(fd)
+        guard ok else {
+            unlink(temp)
+            throw OutputError(path: path, problem: "cannot be written (\(why); is the disk full?)")
         }
         guard rename(temp, path) == 0 else {
             let why = String(cString: strerror(errno))

@@ -4,15 +4,21 @@ import Foundation
 import Kernels
 import NN
 
+/// Parameters read from `"init": {"from": FILE.npy}`, checked against the model's size.
+public struct StartingPoint: Sendable {
+    public let file: DataFile
+    public let values: [Float]
+}
+
 public enum Problem: @unchecked Sendable {
-    case supervised(Dataset, ModelConfig)
+    case supervised(Dataset, ModelConfig, start: StartingPoint?)
     case objective(Objective)
     /// Results merged from point files: only the data files' record remains.
     case stored([DataFile])
 
     public var dataFiles: [DataFile] {
         switch self {
-        case .supervised(let d, _): return d.files
+        case .supervised(let d, _, let start): return d.files + (start.map { [$0.file] } ?? [])
         case .stored(let files): return files
         case .objective: return []
         }
@@ -27,12 +33,32 @@ extension ExperimentConfig {
             let dir = path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
             let data = try MNIST.load(directory: dir, datasetName: name,
                                       options: MNIST.Options(trainLimit: limit, binarize: binarize))
-            return .supervised(data, model!)
+            return .supervised(data, model!, start: try model!.initFrom.map { try loadStart($0, data: data) })
         case .quadratic(let a, let b, let initial, let noise):
             return .objective(Quadratic(curvatures: a, targets: b, initial: initial.map { Float($0) }, noise: noise))
         case .rosenbrock(let a, let b, let initial):
             return .objective(Rosenbrock(a: a, b: b, initial: initial.map { Float($0) }))
         }
+    }
+
+    /// The file of `"init": {"from": ...}`: relative to the config file's folder.
+    public func resolvedInitPath(_ file: String) -> String {
+        if file.hasPrefix("/") || source.isEmpty { return file }
+        return ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file)
+    }
+
+    /// Reads the starting parameters and checks their count against the model (exit 3 if wrong).
+    func loadStart(_ file: String, data: Dataset) throws -> StartingPoint {
+        let path = resolvedInitPath(file)
+        let array = try NPY.read(path)
+        let model = makeModel(self.model!, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
+        guard array.values.count == model.parameterCount else {
+            throw DatasetError(file: path, "holds \(array.values.count) values (shape \(array.shape)) but the model has \(model.parameterCount) parameters",
+                               hint: "`adam-bench params \(source.isEmpty ? "CONFIG" : source)` lists the tensors in the order the file must hold them")
+        }
+        let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+        let hash = SHA256.hex(bytes)
+        return StartingPoint(file: DataFile(path: path, sha256: hash, contentSHA256: hash), values: array.values)
     }
 
     /// Minibatch size actually used: the whole training set with `full_batch`.

@@ -38,6 +38,12 @@ public final class StderrProgress: ProgressSink, @unchecked Sendable {
         }
     }
 
+    public func notice(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardError.write(Data(((live ? "\r\u{1B}[K" : "") + "adam-bench: note: " + text + "\n").utf8))
+    }
+
     /// Ends the live line.
     public func finish() {
         if live { FileHandle.standardError.write(Data("\n".utf8)) }

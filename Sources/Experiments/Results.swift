@@ -22,6 +22,8 @@ public struct EpochTiming: Sendable, Equatable {
     public var trainSeconds: Double
     public var evalSeconds: Double
     public var examples: Int
+    /// Time spent writing the checkpoint after this epoch (0 when none was written).
+    public var checkpointSeconds: Double = 0
 }
 
 public struct ArmResult: Sendable {
@@ -31,4 +33,6 @@ public struct ArmResult: Sendable {
     public var status: ArmStatus
     public var timings: [EpochTiming]
     public var wallSeconds: Double
+    /// The parameters at the end of training, kept only with `training.save_params`.
+    public var finalParameters: [Float]? = nil
 }

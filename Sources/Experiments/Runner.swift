@@ -36,45 +36,66 @@ public enum ExperimentRunner {
         config.runArms.flatMap { arm in config.training.seeds.map { (arm, $0) } }
     }
 
-    /// Trains all (arm, seed) pairs, or just `only` of them; results come back in that order.
-    public static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?,
-                             only: [(arm: ArmConfig, seed: UInt64)]? = nil) -> [ArmResult] {
-        let items = only ?? points(config)
+    /// Trains all (arm, seed) pairs in memory and returns their results in order (tests and
+    /// benchmarks; `run` goes through `Points`, which writes each point as it finishes).
+    public static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?) -> [ArmResult] {
+        let all = points(config)
+        let slots = UncheckedSendable(UnsafeMutableBufferPointer<ArmResult?>.allocate(capacity: all.count))
+        slots.value.initialize(repeating: nil)
+        defer { slots.value.deallocate() }
+        try! train(config, problem: problem, threads: threads, progress: progress, indices: Array(all.indices),
+                   checkpoint: { _ in nil }, finished: { i, r in slots.value[i] = r })
+        return slots.value.map { $0! }
+    }
+
+    /// Trains the points with the given indices (into `points(config)`), side by side on the
+    /// threads, each resuming from and saving to `checkpoint(index)` when that is not nil.
+    /// `finished` is called once per point, on the thread that trained it, as soon as it is done;
+    /// the first error it throws is rethrown after the running points finish.
+    static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?, indices: [Int],
+                      checkpoint: @escaping @Sendable (Int) -> CheckpointPlan?,
+                      finished: @escaping @Sendable (Int, ArmResult) throws -> Void) throws {
+        let all = points(config)
         var initial: [UInt64: FloatBuffer] = [:]
-        if case .supervised(let data, let m) = problem {
-            for seed in config.training.seeds { initial[seed] = initialParameters(config, data, m, seed: seed) }
+        if case .supervised(let data, let m, let start) = problem {
+            for seed in config.training.seeds {
+                initial[seed] = start.map { FloatBuffer($0.values) } ?? initialParameters(config, data, m, seed: seed)
+            }
         }
-        let slots = UnsafeMutableBufferPointer<ArmResult?>.allocate(capacity: items.count)
-        slots.initialize(repeating: nil)
-        defer { slots.deallocate() }
-        let box = UncheckedSendable((slots, initial))
-        // Waves: while at least `threads` arms are left, run that many side by side with one
-        // kernel thread each; the remainder then shares the threads inside each arm. (Five arms on
-        // two threads: two pairs, then the last arm on both.)
+        let errors = UnsafeMutableBufferPointer<Error?>.allocate(capacity: max(1, indices.count))
+        errors.initialize(repeating: nil)
+        defer { errors.deallocate() }
+        let box = UncheckedSendable((errors, initial))
+        // Waves: while at least `threads` points are left, run that many side by side with one
+        // kernel thread each; the remainder then shares the threads inside each point. (Five
+        // points on two threads: two pairs, then the last on both.)
         var start = 0
-        while start < items.count {
-            let left = items.count - start
+        while start < indices.count {
+            let left = indices.count - start
             let wave = left >= threads ? left / threads * threads : left
             let concurrent = min(threads, wave)
             let inner = max(1, threads / concurrent)
             let first = start
             parallelFor(wave, threads: concurrent) { i in
-                let (arm, seed) = items[first + i]
+                let index = indices[first + i]
+                let (arm, seed) = all[index]
+                let plan = checkpoint(index)
                 let result: ArmResult
                 switch problem {
-                case .supervised(let data, let m):
+                case .supervised(let data, let m, _):
                     result = SupervisedTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m,
-                                               threads: inner, progress: progress).run(initial: box.value.1[seed]!)
+                                               threads: inner, progress: progress).run(initial: box.value.1[seed]!, checkpoints: plan)
                 case .objective(let objective):
-                    result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress).run()
+                    result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress)
+                        .run(checkpoints: plan)
                 case .stored:
                     preconditionFailure("stored results are collected, not trained")
                 }
-                box.value.0[first + i] = result
+                do { try finished(index, result) } catch { box.value.0[first + i] = error }
             }
             start += wave
         }
-        return slots.map { $0! }
+        if let error = errors.compactMap({ $0 }).first { throw error }
     }
 
     public static func directory(_ config: ExperimentConfig, outRoot: String) -> String {

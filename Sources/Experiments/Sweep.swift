@@ -75,8 +75,9 @@ extension ExperimentConfig {
         return arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0) : [$0] }
     }
 
-    /// What a point's result depends on: data, model, training and the point's own arm and seed.
-    /// A point file with another fingerprint is never reused.
+    /// What a point's result depends on: data (and a starting-parameter file), model, training and
+    /// the point's own arm and seed. A point file or checkpoint with another fingerprint is never
+    /// reused. How often checkpoints are taken does not change results and is left out.
     func fingerprint(_ arm: ArmConfig, seed: UInt64, files: [DataFile]) -> String {
         var c = self
         c.arms = [arm]
@@ -85,6 +86,7 @@ extension ExperimentConfig {
         c.sweep = nil
         c.tune = nil
         c.plot = nil
+        c.training.checkpointEveryEpochs = 0
         let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + Manifest.version
         return SHA256.hex(Array(text.utf8))
     }

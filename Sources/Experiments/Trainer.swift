@@ -9,13 +9,59 @@ import Optim
 /// Receives progress from running arms; the command line prints it on stderr.
 public protocol ProgressSink: AnyObject, Sendable {
     func epochFinished(arm: String, seed: UInt64, epoch: Int, of epochs: Int, row: CurveRow?, seconds: Double)
+    /// Something the user should know that is not an error (a damaged checkpoint ignored).
+    func notice(_ text: String)
+}
+
+extension ProgressSink {
+    public func notice(_ text: String) {}
+}
+
+/// Loads a point's checkpoint if there is a usable one; a damaged one is named and ignored.
+func usableCheckpoint(_ plan: CheckpointPlan?, progress: ProgressSink?, arm: String, seed: UInt64) -> TrainingSnapshot? {
+    guard let plan else { return nil }
+    switch plan.load() {
+    case .none: return nil
+    case .stale:
+        progress?.notice("\(plan.path): checkpoint from other settings or another version; \(arm) seed \(seed) starts over")
+        return nil
+    case .damaged(let why):
+        progress?.notice("\(plan.path): \(why); ignored, \(arm) seed \(seed) starts over")
+        return nil
+    case .snapshot(let s): return s
+    }
+}
+
+/// Writes a checkpoint of the loop's state and returns the seconds it took; a failed write is
+/// reported and costs only the protection it would have given.
+func writeCheckpoint(_ plan: CheckpointPlan, progress: ProgressSink?, epoch: Int, iteration: Int, params: FloatBuffer,
+                     optimizer: Optimizer, average: ParameterAverage?, rngs: [RNG], order: [Int32], recorder: CurveRecorder,
+                     timings: [EpochTiming], wallSeconds: Double) -> Double {
+    let start = ContinuousClock.now
+    do {
+        try plan.save(epoch: epoch, iteration: iteration, params: params, optimizerScalars: optimizer.stateScalars,
+                      optimizerBuffers: optimizer.stateBuffers, averageSteps: average?.state.steps ?? 0,
+                      average: average?.state.average, rngs: rngs.map(\.state), order: order, lossSum: recorder.lossSum,
+                      lossCount: recorder.lossCount, rows: recorder.rows, timings: timings, wallSeconds: wallSeconds)
+    } catch {
+        progress?.notice("checkpoint not written: \(error)")
+    }
+    return seconds(since: start)
 }
 
 /// Collects curve rows: accumulates minibatch losses between log points.
 struct CurveRecorder {
     var rows: [CurveRow] = []
-    private var lossSum = 0.0
-    private var lossCount = 0
+    private(set) var lossSum = 0.0
+    private(set) var lossCount = 0
+
+    init() {}
+    /// A recorder continuing from a checkpoint.
+    init(rows: [CurveRow], lossSum: Double, lossCount: Int) {
+        self.rows = rows
+        self.lossSum = lossSum
+        self.lossCount = lossCount
+    }
 
     mutating func add(trainLoss: Double) {
         lossSum += trainLoss
@@ -125,7 +171,7 @@ struct SupervisedTrainer {
     let threads: Int
     weak var progress: ProgressSink?
 
-    func run(initial: FloatBuffer) -> ArmResult {
+    func run(initial: FloatBuffer, checkpoints plan: CheckpointPlan? = nil) -> ArmResult {
         let started = ContinuousClock.now
         let state = ArmState(config: config, arm: arm, seed: seed, data: data, modelConfig: modelConfig,
                              initial: initial, threads: threads)
@@ -133,10 +179,11 @@ struct SupervisedTrainer {
         let perEpoch = config.iterationsPerEpoch(trainCount: n)
         let epochs = config.training.epochs, totalIterations = perEpoch * epochs
         let evalParams = state.average == nil ? state.params : FloatBuffer(count: state.params.count)
-        var shuffleRNG = RNG(seed: seed, stream: .shuffle)
+        var rngs = [state.noiseRNG, RNG(seed: seed, stream: .shuffle)]  // dropout, shuffle
         var recorder = CurveRecorder()
         var timings: [EpochTiming] = []
         var status = ArmStatus.ok
+        var iteration = 0, firstEpoch = 1, priorSeconds = 0.0
 
         func evaluateAll() -> (train: Double?, test: Double?, accuracy: Double?) {
             if let average = state.average { average.write(into: evalParams.base, current: state.params.base) }
@@ -145,9 +192,18 @@ struct SupervisedTrainer {
             return (t.loss, s.loss, s.accuracy)
         }
 
-        recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
-        var iteration = 0
-        training: for epoch in 1...epochs {
+        if let saved = usableCheckpoint(plan, progress: progress, arm: arm.name, seed: seed),
+           saved.restore(params: state.params, optimizer: state.optimizer, average: state.average, rngs: &rngs,
+                         recorder: &recorder, orderCount: state.order.count) {
+            state.order = saved.order
+            timings = saved.timings
+            (iteration, firstEpoch, priorSeconds) = (saved.iteration, saved.epoch + 1, saved.wallSeconds)
+        } else {
+            recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
+        }
+        state.noiseRNG = rngs[0]
+        var shuffleRNG = rngs[1]
+        training: for epoch in firstEpoch...max(firstEpoch, epochs) where epoch <= epochs {
             let epochStart = ContinuousClock.now
             var evalSeconds = 0.0
             if config.training.shuffle { shuffleRNG.shuffle(&state.order) }
@@ -183,10 +239,17 @@ struct SupervisedTrainer {
             let wall = seconds(since: epochStart)
             timings.append(EpochTiming(epoch: epoch, wallSeconds: wall, trainSeconds: wall - evalSeconds,
                                        evalSeconds: evalSeconds, examples: n))
+            if let plan, plan.due(after: epoch, of: epochs) {
+                timings[timings.count - 1].checkpointSeconds = writeCheckpoint(
+                    plan, progress: progress, epoch: epoch, iteration: iteration, params: state.params, optimizer: state.optimizer,
+                    average: state.average, rngs: [state.noiseRNG, shuffleRNG], order: state.order, recorder: recorder,
+                    timings: timings, wallSeconds: priorSeconds + seconds(since: started))
+            }
             progress?.epochFinished(arm: arm.name, seed: seed, epoch: epoch, of: epochs, row: recorder.rows.last, seconds: wall)
         }
         return ArmResult(arm: arm, seed: seed, rows: recorder.rows, status: status, timings: timings,
-                         wallSeconds: seconds(since: started))
+                         wallSeconds: priorSeconds + seconds(since: started),
+                         finalParameters: config.training.saveParams ? state.params.array : nil)
     }
 }
 
@@ -214,25 +277,33 @@ struct ObjectiveTrainer {
     let objective: Objective
     weak var progress: ProgressSink?
 
-    func run() -> ArmResult {
+    func run(checkpoints plan: CheckpointPlan? = nil) -> ArmResult {
         let started = ContinuousClock.now
         let count = objective.dimension, epochs = config.training.epochs
         let params = FloatBuffer(objective.initial), grads = FloatBuffer(count: count)
         let optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count)
         let average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
         let evalParams = average == nil ? params : FloatBuffer(count: count)
-        var noiseRNG = RNG(seed: seed, stream: .gradientNoise)
+        var rngs = [RNG(seed: seed, stream: .gradientNoise)]
         var recorder = CurveRecorder()
         var timings: [EpochTiming] = []
         var status = ArmStatus.ok
+        var firstStep = 1, priorSeconds = 0.0
 
         func evaluateAll() -> (train: Double?, test: Double?, accuracy: Double?) {
             if let average { average.write(into: evalParams.base, current: params.base) }
             return (objective.value(evalParams.base), nil, nil)
         }
 
-        recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
-        for t in 1...epochs {
+        if let saved = usableCheckpoint(plan, progress: progress, arm: arm.name, seed: seed),
+           saved.restore(params: params, optimizer: optimizer, average: average, rngs: &rngs, recorder: &recorder, orderCount: 0) {
+            timings = saved.timings
+            (firstStep, priorSeconds) = (saved.epoch + 1, saved.wallSeconds)
+        } else {
+            recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
+        }
+        var noiseRNG = rngs[0]
+        for t in firstStep...max(firstStep, epochs) where t <= epochs {
             let stepStart = ContinuousClock.now
             let loss = objective.value(params.base)
             recorder.add(trainLoss: loss)
@@ -255,11 +326,18 @@ struct ObjectiveTrainer {
             }
             let wall = seconds(since: stepStart)
             timings.append(EpochTiming(epoch: t, wallSeconds: wall, trainSeconds: wall, evalSeconds: 0, examples: 1))
+            if let plan, plan.due(after: t, of: epochs) {
+                timings[timings.count - 1].checkpointSeconds = writeCheckpoint(
+                    plan, progress: progress, epoch: t, iteration: t, params: params, optimizer: optimizer, average: average,
+                    rngs: [noiseRNG], order: [], recorder: recorder, timings: timings,
+                    wallSeconds: priorSeconds + seconds(since: started))
+            }
             if t == epochs || t % max(1, epochs / 20) == 0 {
                 progress?.epochFinished(arm: arm.name, seed: seed, epoch: t, of: epochs, row: recorder.rows.last, seconds: wall)
             }
         }
         return ArmResult(arm: arm, seed: seed, rows: recorder.rows, status: status, timings: timings,
-                         wallSeconds: seconds(since: started))
+                         wallSeconds: priorSeconds + seconds(since: started),
+                         finalParameters: config.training.saveParams ? params.array : nil)
     }
 }

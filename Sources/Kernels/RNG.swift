@@ -29,6 +29,16 @@ public struct RNG: Sendable {
 
     public init(seed: UInt64, stream: RNGStream) { self.init(seed: seed, stream: stream.rawValue) }
 
+    /// The generator's four words, for checkpoints: `RNG(state: r.state)` continues exactly where
+    /// `r` is. An all-zero state is xoshiro's one fixed point and is never produced by seeding.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// Restores a generator saved with `state`; nil unless there are four words, not all zero.
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

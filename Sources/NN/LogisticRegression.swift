@@ -16,8 +16,8 @@ public final class LogisticRegression: Model {
         self.maxBatch = maxBatch
         self.threads = threads
         var layout = ParameterLayout()
-        weightOffset = layout.weight("W", rows: classes, cols: inputSize)  // W is (classes, inputSize)
-        biasOffset = layout.bias("b", count: classes)
+        weightOffset = layout.weight("linear.weight", rows: classes, cols: inputSize)  // W is (classes, inputSize)
+        biasOffset = layout.bias("linear.bias", count: classes)
         self.layout = layout
         logits = FloatBuffer(count: maxBatch * classes)
     }

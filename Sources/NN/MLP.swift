@@ -38,8 +38,8 @@ public final class MLP: Model {
         var layout = ParameterLayout()
         var w: [Int] = [], b: [Int] = []
         for l in 0..<(widths.count - 1) {
-            w.append(layout.weight("W\(l + 1)", rows: widths[l + 1], cols: widths[l]))  // (out, in)
-            b.append(layout.bias("b\(l + 1)", count: widths[l + 1]))
+            w.append(layout.weight("fc\(l + 1).weight", rows: widths[l + 1], cols: widths[l]))  // (out, in)
+            b.append(layout.bias("fc\(l + 1).bias", count: widths[l + 1]))
         }
         weightOffsets = w
         biasOffsets = b

@@ -2,9 +2,13 @@
 // views, a gradient with the same layout, and a loss on a minibatch of (x, label) rows.
 import Kernels
 
-/// A named slice of the flat parameter vector (llm.c's malloc_and_point_parameters).
+/// A named slice of the flat parameter vector (llm.c's malloc_and_point_parameters). Names and
+/// shapes are PyTorch's (`fc1.weight` is out x in, `fc1.bias` is out), and views come in the
+/// order of the equivalent module's `parameters()`, so a flat vector carries over either way.
 public struct ParameterView: Sendable, Equatable {
     public let name: String
+    /// The tensor's shape, row-major (C order); its product is `count`.
+    public let shape: [Int]
     public let offset: Int
     public let count: Int
     /// Weights take L2 and random initialisation; biases do neither.
@@ -22,12 +26,13 @@ public struct ParameterLayout: Sendable {
     /// Appends a (rows, cols) weight matrix with fan-in cols and fan-out rows; returns its offset.
     @discardableResult
     public mutating func weight(_ name: String, rows: Int, cols: Int) -> Int {
-        append(ParameterView(name: name, offset: count, count: rows * cols, isWeight: true, fanIn: cols, fanOut: rows))
+        append(ParameterView(name: name, shape: [rows, cols], offset: count, count: rows * cols, isWeight: true,
+                             fanIn: cols, fanOut: rows))
     }
 
     @discardableResult
     public mutating func bias(_ name: String, count n: Int) -> Int {
-        append(ParameterView(name: name, offset: count, count: n, isWeight: false, fanIn: 0, fanOut: n))
+        append(ParameterView(name: name, shape: [n], offset: count, count: n, isWeight: false, fanIn: 0, fanOut: n))
     }
 
     private mutating func append(_ v: ParameterView) -> Int {

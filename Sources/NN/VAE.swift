@@ -34,10 +34,10 @@ public final class VAE: Model {
         self.maxBatch = maxBatch
         self.threads = threads
         var l = ParameterLayout()
-        w1 = l.weight("enc.W1", rows: hidden, cols: inputSize); b1 = l.bias("enc.b1", count: hidden)
-        w2 = l.weight("enc.W2", rows: 2 * latent, cols: hidden); b2 = l.bias("enc.b2", count: 2 * latent)
-        w3 = l.weight("dec.W3", rows: hidden, cols: latent); b3 = l.bias("dec.b3", count: hidden)
-        w4 = l.weight("dec.W4", rows: inputSize, cols: hidden); b4 = l.bias("dec.b4", count: inputSize)
+        w1 = l.weight("enc1.weight", rows: hidden, cols: inputSize); b1 = l.bias("enc1.bias", count: hidden)
+        w2 = l.weight("enc2.weight", rows: 2 * latent, cols: hidden); b2 = l.bias("enc2.bias", count: 2 * latent)
+        w3 = l.weight("dec1.weight", rows: hidden, cols: latent); b3 = l.bias("dec1.bias", count: hidden)
+        w4 = l.weight("dec2.weight", rows: inputSize, cols: hidden); b4 = l.bias("dec2.bias", count: inputSize)
         layout = l
         pre1 = FloatBuffer(count: maxBatch * hidden); h1 = FloatBuffer(count: maxBatch * hidden)
         heads = FloatBuffer(count: maxBatch * 2 * latent)

@@ -12,6 +12,12 @@ public final class AdaDelta: Optimizer {
     let meanSquareDelta: FloatBuffer
     let threads: Int
 
+    public var stateScalars: [Double] {
+        get { [Double(steps)] }
+        set { steps = Int(newValue[0]) }
+    }
+    public var stateBuffers: [FloatBuffer] { [meanSquareGradient, meanSquareDelta] }
+
     public init(count: Int, rho: Float, eps: Float, threads: Int = 1) {
         self.count = count
         self.rho = rho

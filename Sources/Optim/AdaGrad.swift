@@ -10,6 +10,12 @@ public final class AdaGrad: Optimizer {
     let sumSquares: FloatBuffer
     let threads: Int
 
+    public var stateScalars: [Double] {
+        get { [Double(steps)] }
+        set { steps = Int(newValue[0]) }
+    }
+    public var stateBuffers: [FloatBuffer] { [sumSquares] }
+
     public init(count: Int, eps: Float, initialAccumulator: Float, threads: Int = 1) {
         self.count = count
         self.eps = eps

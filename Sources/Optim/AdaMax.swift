@@ -12,6 +12,12 @@ public final class AdaMax: Optimizer {
     let u: FloatBuffer
     let threads: Int
 
+    public var stateScalars: [Double] {
+        get { [Double(steps)] }
+        set { steps = Int(newValue[0]) }
+    }
+    public var stateBuffers: [FloatBuffer] { [m, u] }
+
     public init(count: Int, beta1: Double, beta2: Double, eps: Double, threads: Int = 1) {
         self.count = count
         self.beta1 = beta1

@@ -43,6 +43,12 @@ public final class Adam: Optimizer {
     let vMax: FloatBuffer  // AMSGrad's running max of v; empty otherwise
     let threads: Int
 
+    public var stateScalars: [Double] {
+        get { [Double(steps)] }
+        set { steps = Int(newValue[0]) }
+    }
+    public var stateBuffers: [FloatBuffer] { [m, v, vMax] }
+
     public init(count: Int, settings: AdamSettings, threads: Int = 1) {
         self.count = count
         self.settings = settings

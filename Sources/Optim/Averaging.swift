@@ -21,6 +21,17 @@ public final class ParameterAverage {
     public private(set) var steps = 0
     let average: FloatBuffer
 
+    /// For checkpoints: the number of averaged steps and the running average.
+    public var state: (steps: Int, average: FloatBuffer) { (steps, average) }
+
+    /// Restores a saved average; false (and nothing changed) when it does not fit.
+    public func restore(steps: Int, average values: [Float]) -> Bool {
+        guard steps >= 0, values.count == average.count else { return false }
+        if !values.isEmpty { values.withUnsafeBufferPointer { average.base.update(from: $0.baseAddress!, count: average.count) } }
+        self.steps = steps
+        return true
+    }
+
     public init(kind: AveragingKind, count: Int) {
         self.kind = kind
         average = FloatBuffer(count: count)

@@ -14,6 +14,12 @@ public final class NAdam: Optimizer {
     let v: FloatBuffer
     let threads: Int
 
+    public var stateScalars: [Double] {
+        get { [Double(steps), muProduct] }
+        set { steps = Int(newValue[0]); muProduct = newValue[1] }
+    }
+    public var stateBuffers: [FloatBuffer] { [m, v] }
+
     public init(count: Int, beta1: Double, beta2: Double, eps: Double, momentumDecay: Double, threads: Int = 1) {
         self.count = count
         self.beta1 = beta1

@@ -7,6 +7,27 @@ import Kernels
 public protocol Optimizer: AnyObject {
     var steps: Int { get }
     func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, lr: Float)
+
+    /// The optimizer's whole state besides its settings, for checkpoints: running scalars (the
+    /// step count first) and flat buffers (moments, accumulators) in a fixed order. Setting the
+    /// scalars and copying into the buffers continues the run exactly where it was saved.
+    var stateScalars: [Double] { get set }
+    var stateBuffers: [FloatBuffer] { get }
+}
+
+extension Optimizer {
+    /// Restores a saved state; false (and nothing changed) when its shape is not this optimizer's.
+    public func restore(scalars: [Double], buffers: [[Float]]) -> Bool {
+        let mine = stateBuffers
+        guard scalars.count == stateScalars.count, buffers.count == mine.count,
+              zip(buffers, mine).allSatisfy({ $0.count == $1.count }),
+              let t = scalars.first, t >= 0, t <= 0x1p52, t == t.rounded() else { return false }
+        for (saved, b) in zip(buffers, mine) where b.count > 0 {
+            saved.withUnsafeBufferPointer { b.base.update(from: $0.baseAddress!, count: b.count) }
+        }
+        stateScalars = scalars
+        return true
+    }
 }
 
 /// Element-wise updates are memory-bound; above this many parameters they are split into

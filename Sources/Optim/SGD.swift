@@ -14,6 +14,12 @@ public final class SGD: Optimizer {
     let velocity: FloatBuffer
     let threads: Int
 
+    public var stateScalars: [Double] {
+        get { [Double(steps)] }
+        set { steps = Int(newValue[0]) }
+    }
+    public var stateBuffers: [FloatBuffer] { [velocity] }
+
     public init(count: Int, momentum: Float, nesterov: Bool, threads: Int = 1) {
         self.count = count
         self.momentum = momentum

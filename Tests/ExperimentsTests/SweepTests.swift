@@ -47,10 +47,10 @@ func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
     let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
     let problem = try c.loadProblem(dataDirectory: "")
     let one = TemporaryDirectory(), many = TemporaryDirectory()
-    _ = try SweepRunner.run(c, problem: problem, shard: .all, outRoot: one.path, threads: 2, progress: nil)
-    _ = try SweepRunner.collect(directory: one.file("grid"))
-    for i in 0..<3 { _ = try SweepRunner.run(c, problem: problem, shard: .init(index: i, count: 3), outRoot: many.path, threads: 1, progress: nil) }
-    _ = try SweepRunner.collect(directory: many.file("grid"))
+    _ = try Points.run(c, problem: problem, shard: .all, outRoot: one.path, threads: 2, progress: nil)
+    _ = try Points.collect(directory: one.file("grid"))
+    for i in 0..<3 { _ = try Points.run(c, problem: problem, shard: .init(index: i, count: 3), outRoot: many.path, threads: 1, progress: nil) }
+    _ = try Points.collect(directory: many.file("grid"))
     for file in ["curves.csv", "summary.csv"] {
         #expect(one.read("grid/\(file)") != nil && one.read("grid/\(file)") == many.read("grid/\(file)"), "\(file)")
     }
@@ -71,8 +71,8 @@ func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
                                                 with: "\"sweep\": {\"arm\": \"sgd\", \"grid\": {\"lr\": [0.05, 50]},")
     let c = try ExperimentConfig.parse(JSON.parse(json))
     let out = TemporaryDirectory()
-    _ = try SweepRunner.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
-    _ = try SweepRunner.collect(directory: out.file("grid"))
+    _ = try Points.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    _ = try Points.collect(directory: out.file("grid"))
     let summary = out.read("grid/summary.csv")!
     #expect(summary.contains("sgd[lr=50],1,diverged,"))
     #expect(summary.contains("sgd[lr=0.05],2,ok,") && summary.contains("adam,2,ok,"))
@@ -85,24 +85,24 @@ func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
     let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
     let problem = try c.loadProblem(dataDirectory: "")
     let out = TemporaryDirectory()
-    #expect(try SweepRunner.run(c, problem: problem, shard: .init(index: 0, count: 2), outRoot: out.path, threads: 1, progress: nil).ran == 13)
+    #expect(try Points.run(c, problem: problem, shard: .init(index: 0, count: 2), outRoot: out.path, threads: 1, progress: nil).ran == 13)
     // Collect refuses while shard 1 is missing.
-    #expect(throws: OutputError.self) { try SweepRunner.collect(directory: out.file("grid")) }
-    let again = try SweepRunner.run(c, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    #expect(throws: OutputError.self) { try Points.collect(directory: out.file("grid")) }
+    let again = try Points.run(c, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
     #expect(again.ran == 13 && again.skipped == 13)
     // Another number of epochs: every point is different, none is reused.
     let changed = try c.applying(ConfigOverrides(epochs: 15))
-    let rerun = try SweepRunner.run(changed, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    let rerun = try Points.run(changed, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
     #expect(rerun.ran == 26 && rerun.skipped == 0)
-    _ = try SweepRunner.collect(directory: out.file("grid"))
+    _ = try Points.collect(directory: out.file("grid"))
     #expect(out.read("grid/curves.csv")!.contains(",15,15,"))
 }
 
 @Test func sweepFoldersPlotInTheFigure4Layout() throws {
     let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
     let out = TemporaryDirectory()
-    _ = try SweepRunner.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
-    _ = try SweepRunner.collect(directory: out.file("grid"))
+    _ = try Points.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    _ = try Points.collect(directory: out.file("grid"))
     let panels = try #require(try ResultsPlot.sweepPanels(directory: out.file("grid"), epoch: 10))
     // One panel per beta1, a line per bias-correction setting, a point per lr (x = log10 lr).
     #expect(panels.map(\.title) == ["beta1 = 0", "beta1 = 0.9"])

@@ -112,7 +112,10 @@ public enum Binary {
         return "adam-bench"
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Output {
+    /// With `killAfter`, the process is sent SIGKILL after that many seconds if still running
+    /// (its status is then 9).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                           killAfter: Double? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -125,6 +128,13 @@ public enum Binary {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let killAfter {
+            nonisolated(unsafe) let running = process
+            Thread.detachNewThread {
+                usleep(UInt32(killAfter * 1e6))
+                if running.isRunning { kill(running.processIdentifier, SIGKILL) }
+            }
+        }
         // Read both pipes fully before waiting, so a chatty child never blocks on a full pipe.
         let errData = UncheckedBox<Data>()
         let reader = Thread { errData.value = err.fileHandleForReading.readDataToEndOfFile() }

@@ -1,0 +1,44 @@
+// The tensors of an experiment's flat parameter vector, in order, with PyTorch's names and
+// shapes (`adam-bench params`): what a file for `"init": {"from": FILE.npy}` must hold and what
+// `save_params` writes.
+import NN
+
+public struct ParameterEntry: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+    public let count: Int
+}
+
+public enum ParameterTable {
+    public static let header = "name,shape,offset,count"
+
+    /// One CSV row per tensor; the shape is written as PyTorch prints it, e.g. 1000x784.
+    public static func csv(_ entries: [ParameterEntry]) -> String {
+        var out = header + "\n"
+        for e in entries { out += "\(e.name),\(e.shape.map(String.init).joined(separator: "x")),\(e.offset),\(e.count)\n" }
+        return out
+    }
+}
+
+extension ExperimentConfig {
+    /// Input size and class count of a dataset by name, known without reading it.
+    var datasetShape: (inputSize: Int, classes: Int)? {
+        switch dataset {
+        case .idx: return (784, 10)
+        case .quadratic, .rosenbrock: return nil
+        }
+    }
+
+    /// The model's tensors (or a synthetic objective's one vector `theta`).
+    public func parameterTable() throws -> [ParameterEntry] {
+        switch dataset {
+        case .quadratic(let a, _, _, _): return [ParameterEntry(name: "theta", shape: [a.count], offset: 0, count: a.count)]
+        case .rosenbrock: return [ParameterEntry(name: "theta", shape: [2], offset: 0, count: 2)]
+        case .idx:
+            let (d, k) = datasetShape!
+            let model = makeModel(self.model!, inputSize: d, classes: k, maxBatch: 1, threads: 1)
+            return model.layout.views.map { ParameterEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count) }
+        }
+    }
+}
