@@ -1,13 +1,24 @@
-// `adam-bench params CONFIG`: the tensors of the config's model in the flat parameter vector's
-// order, with PyTorch's names and shapes, as CSV on stdout: name,shape,offset,count.
+// `adam-bench params CONFIG [--data-dir DIR]`: the tensors of the config's model in the flat
+// parameter vector's order, with PyTorch's names and shapes, as CSV on stdout:
+// name,shape,offset,count. Sizes come from the data when it is there (a starting file named by
+// the config is not needed), else from the data set's standard shape (MNIST: 28x28, 10 classes).
+import Datasets
 import Experiments
 import Foundation
 
 enum ParamsCommand {
     static func main(_ args: [String]) throws {
-        let a = try Arguments(args, valued: [], switches: [])
-        guard a.positional.count == 1 else { throw UsageError("params takes one config: adam-bench params CONFIG") }
-        let config = try ExperimentConfig.load(a.positional[0])
-        print(ParameterTable.csv(try config.parameterTable()), terminator: "")
+        let a = try Arguments(args, valued: ["--data-dir"], switches: [])
+        guard a.positional.count == 1 else { throw UsageError("params takes one config: adam-bench params CONFIG [--data-dir DIR]") }
+        var config = try ExperimentConfig.load(a.positional[0])
+        config.model?.initFrom = nil  // the table is what such a file must hold; it need not exist yet
+        let dataDirectory = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
+        var problem: Problem? = nil
+        if !config.dataset.isSynthetic {
+            do { problem = try config.loadProblem(dataDirectory: dataDirectory) } catch let e as DatasetError {
+                printErr("adam-bench: note: data not read (\(e.file)); sizes are those of standard \(config.dataset.name)")
+            }
+        }
+        print(ParameterTable.csv(config.parameterTable(problem: problem)), terminator: "")
     }
 }

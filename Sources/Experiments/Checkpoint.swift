@@ -43,6 +43,7 @@ struct TrainingSnapshot: Equatable {
                  recorder: inout CurveRecorder, orderCount: Int) -> Bool {
         guard self.params.count == params.count, order.count == orderCount, rngs.count == self.rngs.count else { return false }
         if average == nil && !self.average.isEmpty { return false }
+        if let average, self.average.count != average.state.average.count || averageSteps < 0 { return false }
         let restored = self.rngs.compactMap { RNG(state: $0) }
         guard restored.count == rngs.count else { return false }
         guard optimizer.restore(scalars: optimizerScalars, buffers: optimizerBuffers) else { return false }
@@ -125,7 +126,8 @@ struct CheckpointPlan: Sendable {
         w.u64(Checksum64.of(w.data))
         if Fault.current == .killDuringCheckpoint(epoch: epoch) {
             // Half the file under its temporary name, then the process dies as under kill -9.
-            _ = FileManager.default.createFile(atPath: OutputFiles.temporaryName(path), contents: Data(w.data.prefix(w.data.count / 2)))
+            let fd = open(OutputFiles.temporaryName(path), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            _ = w.data.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count / 2) }
             kill(getpid(), SIGKILL)
         }
         try OutputFiles.writeAtomically(w.data, to: path)

@@ -30,13 +30,15 @@ extension ExperimentConfig {
         }
     }
 
-    /// The model's tensors (or a synthetic objective's one vector `theta`).
-    public func parameterTable() throws -> [ParameterEntry] {
+    /// The model's tensors (or a synthetic objective's one vector `theta`), for the data of
+    /// `problem` when it is loaded, else for the named data set's standard shape.
+    public func parameterTable(problem: Problem? = nil) -> [ParameterEntry] {
         switch dataset {
         case .quadratic(let a, _, _, _): return [ParameterEntry(name: "theta", shape: [a.count], offset: 0, count: a.count)]
         case .rosenbrock: return [ParameterEntry(name: "theta", shape: [2], offset: 0, count: 2)]
         case .idx:
-            let (d, k) = datasetShape!
+            var (d, k) = datasetShape!
+            if case .supervised(let data, _, _)? = problem { (d, k) = (data.inputSize, data.classes) }
             let model = makeModel(self.model!, inputSize: d, classes: k, maxBatch: 1, threads: 1)
             return model.layout.views.map { ParameterEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count) }
         }

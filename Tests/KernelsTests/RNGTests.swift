@@ -37,3 +37,11 @@ import Testing
     for _ in 0..<70_000 { counts[rng.below(7)] += 1 }
     #expect(counts.allSatisfy { abs($0 - 10_000) < 500 })
 }
+
+@Test func rngStateRestoresTheStreamExactly() {
+    var a = RNG(seed: 7, stream: .shuffle)
+    for _ in 0..<13 { _ = a.next() }
+    var b = RNG(state: a.state)!
+    #expect((0..<100).map { _ in a.next() } == (0..<100).map { _ in b.next() })
+    #expect(RNG(state: [0, 0, 0, 0]) == nil && RNG(state: [1, 2, 3]) == nil)
+}

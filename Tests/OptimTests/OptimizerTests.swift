@@ -282,3 +282,47 @@ func optimizerMatchesDoubleReference(_ c: ReferenceCase) {
     #expect(HyperDomain.choice(["a", "b"]).check(.choice("c")) != nil)
     #expect(HyperDomain.nonNegative.check(.number(.infinity)) != nil)
 }
+
+// MARK: - State for checkpoints
+
+/// Every optimizer (and every setting that adds state: AMSGrad's max, β1 = 0's missing m)
+/// saved after three steps and restored into a fresh instance continues bit for bit.
+@Test(arguments: Optimizers.names.map { ($0, [String: HyperValue]()) } + [
+    ("adam", ["amsgrad": .flag(true)]), ("adam", ["beta1": .number(0)]), ("nesterov", ["momentum": .number(0)]),
+])
+func savedStateContinuesBitForBit(_ c: (String, [String: HyperValue])) {
+    let n = 37
+    var rng = RNG(seed: 4)
+    let grads = (0..<6).map { _ in (0..<n).map { _ in Float(rng.normal()) } }
+    let h = hyper(c.0, c.1.merging(["lr": .number(0.01)]) { $1 })
+    let a = Optimizers.named(c.0)!.make(h, count: n)
+    var theta = [Float](repeating: 0.5, count: n)
+    for g in grads.prefix(3) { a.step(parameters: &theta, gradients: g, lr: 0.01) }
+    let b = Optimizers.named(c.0)!.make(h, count: n)
+    #expect(b.restore(scalars: a.stateScalars, buffers: a.stateBuffers.map(\.array)))
+    #expect(b.steps == 3)
+    var thetaB = theta
+    for g in grads.suffix(3) {
+        a.step(parameters: &theta, gradients: g, lr: 0.01)
+        b.step(parameters: &thetaB, gradients: g, lr: 0.01)
+    }
+    #expect(theta == thetaB, "\(c)")
+    // A state of another shape is refused and changes nothing.
+    let fresh = Optimizers.named(c.0)!.make(h, count: n)
+    #expect(!fresh.restore(scalars: a.stateScalars, buffers: a.stateBuffers.map { Array($0.array.dropLast()) } + [[1]]))
+    #expect(!fresh.restore(scalars: [-1] + a.stateScalars.dropFirst(), buffers: a.stateBuffers.map(\.array)))
+    #expect(fresh.steps == 0 && fresh.stateBuffers.allSatisfy { $0.array.allSatisfy { $0 == 0 } || c.0 == "adagrad" })
+}
+
+@Test func averagesRestoreTheirStepsAndValues() {
+    for kind in [AveragingKind.ema(beta: 0.9), .polyak] {
+        let a = ParameterAverage(kind: kind, count: 3), b = ParameterAverage(kind: kind, count: 3)
+        for t in 1...4 { a.update([Float(t), 2 * Float(t), -Float(t)]) }
+        #expect(b.restore(steps: a.state.steps, average: a.state.average.array))
+        #expect(!b.restore(steps: 1, average: [1, 2]))
+        a.update([5, 10, -5]); b.update([5, 10, -5])
+        var x = [Float](repeating: 0, count: 3), y = x
+        a.write(into: &x, current: [0, 0, 0]); b.write(into: &y, current: [0, 0, 0])
+        #expect(x == y && b.steps == 5)
+    }
+}

@@ -1,0 +1,113 @@
+// Runs that survive: the binary killed (SIGKILL) at several moments, including half-way through
+// writing a checkpoint, and rerun, ends with the bytes of a run that never stopped; `run --shard`
+// plus `collect` equals one process; `params` prints the tensors.
+import Foundation
+import TestSupport
+import Testing
+
+let resumeConfig = """
+{"name": "survive", "dataset": {"name": "mnist", "path": "m"},
+ "model": {"kind": "mlp", "hidden": [24], "dropout": {"input": 0.2, "hidden": 0.5}},
+ "training": {"epochs": 6, "batch_size": 16, "log_every": 5, "seeds": [1, 2]},
+ "arms": [{"name": "adam", "optimizer": "adam", "lr": 0.003, "averaging": "polyak"},
+          {"name": "nesterov", "optimizer": "nesterov", "lr": 0.05, "momentum": 0.9}]}
+"""
+
+func resumeWorkspace() throws -> TemporaryDirectory {
+    let dir = TemporaryDirectory()
+    try Fixtures.writeMNIST(to: dir.file("data/m"), train: 200, test: 40, rows: 10, cols: 10)
+    _ = dir.write(resumeConfig, to: "survive.json")
+    return dir
+}
+
+func runSurvive(_ dir: TemporaryDirectory, out: String, fault: String? = nil, extra: [String] = [], killAfter: Double? = nil) throws -> Binary.Output {
+    var env = ["ADAM_BENCH_DATA": dir.file("data")]
+    if let fault { env["ADAM_BENCH_FAULT"] = fault }
+    return try Binary.run(["run", "survive.json", "--out", out, "--threads", "2"] + extra, environment: env,
+                          directory: dir.path, killAfter: killAfter)
+}
+
+func leftovers(_ dir: TemporaryDirectory, _ out: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("\(out)/survive/points"))) ?? [])
+        .filter { !$0.hasSuffix(".point") && $0 != "config.json" }
+}
+
+@Test func killedDuringAndBetweenCheckpointsAndRerunGivesTheSameBytes() throws {
+    let dir = try resumeWorkspace()
+    let reference = try runSurvive(dir, out: "ref", extra: ["--quiet"])
+    #expect(reference.status == 0, "\(reference.stderr)")
+    // Each sequence is a series of faults, each killing the process once; then a clean rerun.
+    let sequences: [[String]] = [
+        ["kill-during-checkpoint:1"],
+        ["kill-after-checkpoint:2", "kill-during-checkpoint:4"],
+        ["kill-during-checkpoint:3", "kill-during-checkpoint:3", "kill-after-checkpoint:5"],
+    ]
+    for (n, faults) in sequences.enumerated() {
+        let out = "killed\(n)"
+        for fault in faults {
+            let killed = try runSurvive(dir, out: out, fault: fault)
+            #expect(killed.status == 9, "\(fault) did not kill: \(killed.status) \(killed.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.file("\(out)/survive/curves.csv")))
+        }
+        let finished = try runSurvive(dir, out: out)
+        #expect(finished.status == 0, "\(finished.stderr)")
+        for file in ["curves.csv", "summary.csv"] {
+            #expect(dir.read("ref/survive/\(file)") == dir.read("\(out)/survive/\(file)"), "\(faults): \(file)")
+        }
+        // Checkpoints and the half-written temporaries of dead processes are gone.
+        #expect(leftovers(dir, out).isEmpty, "\(leftovers(dir, out))")
+        // A rerun of a finished run trains nothing and rewrites the same results.
+        let again = try runSurvive(dir, out: out)
+        #expect(again.stderr.contains("ran 0 points, 4 already complete"), "\(again.stderr)")
+        #expect(dir.read("ref/survive/curves.csv") == dir.read("\(out)/survive/curves.csv"))
+    }
+}
+
+@Test func killedAtRandomMomentsAndRerunGivesTheSameBytes() throws {
+    let dir = try resumeWorkspace()
+    let start = Date()
+    let reference = try runSurvive(dir, out: "ref", extra: ["--quiet"])
+    let length = Date().timeIntervalSince(start)
+    #expect(reference.status == 0, "\(reference.stderr)")
+    // Kills spread over the run: early (before the first checkpoint), middle and late.
+    var kills = 0
+    for fraction in [0.15, 0.4, 0.55, 0.7, 0.85] {
+        let r = try runSurvive(dir, out: "timed", extra: ["--quiet"], killAfter: length * fraction)
+        if r.status == 9 { kills += 1 }
+    }
+    let finished = try runSurvive(dir, out: "timed", extra: ["--quiet"])
+    #expect(finished.status == 0, "\(finished.stderr)")
+    #expect(kills >= 1, "no run was killed (the reference took \(length) s)")
+    for file in ["curves.csv", "summary.csv"] {
+        #expect(dir.read("ref/survive/\(file)") == dir.read("timed/survive/\(file)"), "\(file) after \(kills) kills")
+    }
+}
+
+@Test func runShardsPlusCollectEqualOneProcess() throws {
+    let dir = try resumeWorkspace()
+    #expect(try runSurvive(dir, out: "one", extra: ["--quiet"]).status == 0)
+    for shard in ["0/3", "1/3", "2/3"] {
+        let r = try runSurvive(dir, out: "many", extra: ["--shard", shard])
+        #expect(r.status == 0 && r.stderr.contains("when every shard is done: adam-bench collect"), "\(r.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.file("many/survive/curves.csv")))
+    let collect = try Binary.run(["collect", "many/survive"], directory: dir.path)
+    #expect(collect.status == 0, "\(collect.stderr)")
+    for file in ["curves.csv", "summary.csv"] { #expect(dir.read("one/survive/\(file)") == dir.read("many/survive/\(file)"), "\(file)") }
+    let bad = try runSurvive(dir, out: "many", extra: ["--shard", "3/3"])
+    #expect(bad.status == 2 && bad.stderr.contains("--shard"))
+    // timings.csv has the checkpoint column; epochs before the last carry a checkpoint cost.
+    let timings = dir.read("one/survive/timings.csv")!.split(separator: "\n")
+    #expect(timings[0] == "arm,seed,epoch,wall_seconds,train_seconds,eval_seconds,checkpoint_seconds,examples_per_second")
+}
+
+@Test func paramsPrintsTheTensorsInPyTorchsOrder() throws {
+    let dir = try resumeWorkspace()
+    let out = try Binary.run(["params", "survive.json", "--data-dir", "data"], directory: dir.path)
+    #expect(out.status == 0, "\(out.stderr)")
+    #expect(out.stdout == "name,shape,offset,count\nfc1.weight,24x100,0,2400\nfc1.bias,24,2400,24\nfc2.weight,10x24,2424,240\nfc2.bias,10,2664,10\n")
+    let standard = try Binary.run(["params", "survive.json", "--data-dir", "nowhere"], directory: dir.path)
+    #expect(standard.status == 0 && standard.stdout.contains("fc1.weight,24x784,0,18816") && standard.stderr.contains("standard mnist"))
+    let missing = try Binary.run(["params"], directory: dir.path)
+    #expect(missing.status == 2)
+}
