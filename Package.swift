@@ -21,14 +21,18 @@ let package = Package(
         // MARK: - System libraries
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
-        // MARK: - Implementation modules (dependencies point one way: Kernels <- NN, Optim,
-        // Datasets <- Experiments <- AdamBenchCLI)
+        // MARK: - Implementation modules (dependencies point one way:
+        // Kernels <- NN, Optim, Datasets <- Config <- Results <- Training <- AdamBenchCLI;
+        // LinearAlgebra stands alone, float64 dense routines for SFO and whitening)
         .target(name: "Kernels", swiftSettings: numeric),
+        .target(name: "LinearAlgebra", swiftSettings: numeric),
         .target(name: "NN", dependencies: ["Kernels"], swiftSettings: numeric),
         .target(name: "Optim", dependencies: ["Kernels"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"]),
-        .target(name: "Experiments", dependencies: ["Kernels", "NN", "Optim", "Datasets"], swiftSettings: numeric),
-        .executableTarget(name: "AdamBenchCLI", dependencies: ["Experiments", "Datasets", "Kernels", "Optim", "NN"]),
+        .target(name: "Config", dependencies: ["NN", "Optim", "Datasets"]),
+        .target(name: "Results", dependencies: ["Config", "Optim", "Datasets"]),
+        .target(name: "Training", dependencies: ["Kernels", "NN", "Optim", "Datasets", "Config", "Results"], swiftSettings: numeric),
+        .executableTarget(name: "AdamBenchCLI", dependencies: ["Training", "Results", "Config", "Datasets", "Kernels", "Optim", "NN"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["CZlib", "Kernels"], path: "Tests/TestSupport"),
@@ -36,7 +40,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "TestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Kernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Config", "Results", "Training", "Datasets", "Kernels", "TestSupport"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,6 +1,8 @@
 // `adam-bench bench [gemm|step|train CONFIG] [--threads N]`: machine-readable performance figures.
 import Datasets
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 import Kernels
 

@@ -1,6 +1,8 @@
 // `adam-bench sweep CONFIG [--shard I/N]` (a run of one config; see RunCommand) and
 // `adam-bench collect DIR`.
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 enum CollectCommand {

@@ -1,6 +1,8 @@
 // `adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]`: exit 0 when the files agree
 // within tolerance (exact by default), 1 when they do not, 2 for bad usage, 3 for unreadable files.
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 enum DiffCommand {

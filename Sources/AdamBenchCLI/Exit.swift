@@ -1,6 +1,8 @@
 // The one place errors become exit statuses (SPEC section 1).
 import Datasets
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 enum ExitStatus: Int32 {

@@ -1,5 +1,7 @@
 // `adam-bench list [optimizers|models|datasets]`.
-import Experiments
+import Config
+import Results
+import Training
 import Optim
 
 enum ListCommand {

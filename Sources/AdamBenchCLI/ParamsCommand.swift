@@ -3,7 +3,9 @@
 // name,shape,offset,count. Sizes come from the data when it is there (a starting file named by
 // the config is not needed), else from the data set's standard shape (MNIST: 28x28, 10 classes).
 import Datasets
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 enum ParamsCommand {

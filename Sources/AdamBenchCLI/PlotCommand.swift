@@ -1,5 +1,7 @@
 // `adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]`
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 enum PlotCommand {

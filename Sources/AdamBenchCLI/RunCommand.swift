@@ -1,5 +1,7 @@
 // `adam-bench run CONFIG... [options]`: train every arm of each experiment and write results.
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 struct SharedOptions {
@@ -61,7 +63,7 @@ enum RunCommand {
             let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
             try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
             progress?.finish()
-            let dir = ExperimentRunner.directory(config, outRoot: options.outRoot)
+            let dir = ResultsFolder.directory(config, outRoot: options.outRoot)
             if !options.quiet && (shard != .all || plan.skipped > 0) {
                 printErr("\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)"): ran \(plan.todo.count) points, \(plan.skipped) already complete, of \(plan.total) in all")
             }

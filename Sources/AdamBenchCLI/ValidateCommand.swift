@@ -1,5 +1,7 @@
 // `adam-bench validate CONFIG...`: check configs and data files and print the plan; train nothing.
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 import NN
 import Optim

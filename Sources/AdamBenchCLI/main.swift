@@ -1,5 +1,7 @@
 // adam-bench: an experiment runner that reproduces Kingma & Ba (2015), "Adam".
-import Experiments
+import Config
+import Results
+import Training
 import Foundation
 
 func dispatch(_ args: [String]) -> ExitStatus {

@@ -2,7 +2,9 @@
 // never stopped; damaged and foreign checkpoints are named and never trusted; the file format
 // round-trips every field.
 import Datasets
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Foundation
 import Kernels
 import TestSupport

@@ -1,5 +1,7 @@
 // Config validation: every documented error names its JSON path and says what is wrong.
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Optim
 import Testing
 

@@ -1,5 +1,7 @@
 // `diff` on equal and differing files, and `plot` producing well-formed SVG for every kind of result.
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Foundation
 import FoundationXML
 import TestSupport

@@ -2,7 +2,9 @@
 // summary.csv are committed under results/golden/. A change that moves a curve fails here until
 // the files are regenerated on purpose with `make update-golden` (UPDATE_GOLDEN=1).
 import Datasets
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Foundation
 import TestSupport
 import Testing

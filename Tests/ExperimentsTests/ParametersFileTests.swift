@@ -2,7 +2,9 @@
 // starts from a .npy file, `save_params` writes the final parameters. Checked against a forward
 // pass, backward pass and SGD step worked out here in Double, independently of the model code.
 import Datasets
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Foundation
 import TestSupport
 import Testing

@@ -1,6 +1,8 @@
 // Whole runs in-process: exact CSV bytes, independence from the thread count, divergence.
 import Datasets
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Foundation
 import TestSupport
 import Testing
@@ -125,8 +127,8 @@ func curvesOfTinyRun(_ config: String) throws -> String {
     let config = try ExperimentConfig.parse(JSON.parse(handConfig))
     let problem = try config.loadProblem(dataDirectory: "")
     let results = ExperimentRunner.train(config, problem: problem, threads: 1, progress: nil)
-    let outcome = try ExperimentRunner.write(config, problem: problem, results: results,
-                                             options: RunOptions(outRoot: dir.path, threads: 1), started: Date())
+    let outcome = try ResultsFolder.write(config, files: problem.dataFiles, results: results, outRoot: dir.path, threads: 1,
+                                          started: Date())
     #expect(outcome.directory == dir.file("hand"))
     let files = try FileManager.default.contentsOfDirectory(atPath: outcome.directory).sorted()
     #expect(files == ["curves.csv", "manifest.json", "summary.csv", "timings.csv"])  // no temporaries left

@@ -1,6 +1,8 @@
 // Sweeps: grid expansion and naming, shards + collect equal to one process byte for byte,
 // resume skipping complete points, a changed config never reused, divergence recorded.
-@testable import Experiments
+@testable import Config
+@testable import Results
+@testable import Training
 import Foundation
 import TestSupport
 import Testing
@@ -127,7 +129,7 @@ let tuneConfig = """
     let problem = try c.loadProblem(dataDirectory: "")
     let out = TemporaryDirectory()
     let results = ExperimentRunner.train(c, problem: problem, threads: 2, progress: nil)
-    _ = try ExperimentRunner.write(c, problem: problem, results: results, options: RunOptions(outRoot: out.path, threads: 2), started: Date())
+    _ = try ResultsFolder.write(c, files: problem.dataFiles, results: results, outRoot: out.path, threads: 2, started: Date())
     let summary = try CSVTable.read(out.file("tuned/summary.csv"))
     let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
     #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])

@@ -1,5 +1,6 @@
 // The CSV files of a run. Numbers print in the shortest form that reads back to the same Float,
 // missing values as empty cells, so files diff cleanly across runs and machines.
+import Config
 import Optim
 
 public enum CurvesCSV {

@@ -1,8 +1,10 @@
 // What an experiment trains on: a dataset with a model, or a synthetic objective.
+import Config
 import Datasets
 import Foundation
 import Kernels
 import NN
+import Results
 
 /// Parameters read from `"init": {"from": FILE.npy}`, checked against the model's size.
 public struct StartingPoint: Sendable {

@@ -10,10 +10,12 @@
 // A file whose checksum, magic, version or lengths do not add up is damaged: it is named on
 // stderr and ignored (the point restarts). One with another fingerprint is from other settings
 // or another version and is never used.
+import Config
 import Datasets
 import Foundation
 import Kernels
 import Optim
+import Results
 
 /// The state of one point between two epochs.
 struct TrainingSnapshot: Equatable {

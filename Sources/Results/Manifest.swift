@@ -1,10 +1,11 @@
 // manifest.json: everything needed to trace a result back to its inputs and machine.
+import Config
 import Datasets
 import Foundation
 import Optim
 
 public enum Manifest {
-    public static let version = "0.2.0"
+    public static var version: String { AdamBench.version }
 
     public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
                               started: Date, finished: Date, results: [ArmResult]) -> String {

@@ -1,5 +1,6 @@
 // Comparing two result files (curves.csv, summary.csv, …) cell by cell with tolerances, for CI:
 // rows are matched by their key columns, so reordered or missing rows are reported as such.
+import Config
 import Foundation
 
 /// A CSV table as adam-bench writes it (no quoting needed: names are restricted), read strictly.

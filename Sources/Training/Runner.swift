@@ -1,24 +1,12 @@
 // Runs every arm of an experiment for every seed and writes the results folder.
 // Arms are independent, so they run side by side on the available threads; each arm's numbers
 // depend only on its config and seed, never on the thread count.
+import Config
 import Datasets
 import Foundation
 import Kernels
 import NN
-
-public struct RunOptions: Sendable {
-    public var outRoot = "results"
-    public var threads = 1
-    public init(outRoot: String = "results", threads: Int = 1) {
-        self.outRoot = outRoot
-        self.threads = threads
-    }
-}
-
-public struct RunOutcome: Sendable {
-    public let directory: String
-    public let results: [ArmResult]
-}
+import Results
 
 public enum ExperimentRunner {
     /// The parameters every arm of one seed starts from.
@@ -96,27 +84,5 @@ public enum ExperimentRunner {
             start += wave
         }
         if let error = errors.compactMap({ $0 }).first { throw error }
-    }
-
-    public static func directory(_ config: ExperimentConfig, outRoot: String) -> String {
-        (outRoot as NSString).appendingPathComponent(config.name)
-    }
-
-    /// Writes curves.csv, summary.csv, timings.csv and manifest.json into OUT/<name>/.
-    public static func write(_ config: ExperimentConfig, problem: Problem, results: [ArmResult], options: RunOptions,
-                             started: Date) throws -> RunOutcome {
-        let dir = directory(config, outRoot: options.outRoot)
-        try OutputFiles.makeDirectory(dir)
-        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
-        let shown = config.tune.map { Tuner.select(config, $0, all: results) } ?? results
-        if config.tune != nil { try OutputFiles.writeAtomically(SummaryCSV.render(results), to: path("tuning.csv")) }
-        try OutputFiles.writeAtomically(CurvesCSV.render(shown), to: path("curves.csv"))
-        try OutputFiles.writeAtomically(SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? []), to: path("summary.csv"))
-        try OutputFiles.writeAtomically(TimingsCSV.render(results), to: path("timings.csv"))
-        try OutputFiles.writeAtomically(Manifest.render(config: config, files: problem.dataFiles, threads: options.threads,
-                                                        started: started, finished: Date(), results: results),
-                                        to: path("manifest.json"))
-        return RunOutcome(directory: dir, results: results)
     }
 }

@@ -1,7 +1,9 @@
 // The tensors of an experiment's flat parameter vector, in order, with PyTorch's names and
 // shapes (`adam-bench params`): what a file for `"init": {"from": FILE.npy}` must hold and what
 // `save_params` writes.
+import Config
 import NN
+import Results
 
 public struct ParameterEntry: Sendable, Equatable {
     public let name: String

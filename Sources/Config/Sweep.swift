@@ -13,7 +13,7 @@ public struct SweepConfig: Sendable, Equatable {
     /// Epochs at which summary.csv reads eval_train_loss and test_loss (Figure 4: 10 and 100).
     public var readEpochs: [Int]
 
-    static func parse(_ json: JSON, arms: [ArmConfig], epochs: Int) throws -> SweepConfig {
+    package static func parse(_ json: JSON, arms: [ArmConfig], epochs: Int) throws -> SweepConfig {
         var r = try ObjectReader(json, path: "sweep")
         guard let armName = try r.string("arm") else { throw ConfigError(path: "sweep.arm", "is required: the name of the arm to sweep") }
         guard let base = arms.first(where: { $0.name == armName }) else {
@@ -78,7 +78,7 @@ extension ExperimentConfig {
     /// What a point's result depends on: data (and a starting-parameter file), model, training and
     /// the point's own arm and seed. A point file or checkpoint with another fingerprint is never
     /// reused. How often checkpoints are taken does not change results and is left out.
-    func fingerprint(_ arm: ArmConfig, seed: UInt64, files: [DataFile]) -> String {
+    package func fingerprint(_ arm: ArmConfig, seed: UInt64, files: [DataFile]) -> String {
         var c = self
         c.arms = [arm]
         c.training.seeds = [seed]
@@ -87,7 +87,7 @@ extension ExperimentConfig {
         c.tune = nil
         c.plot = nil
         c.training.checkpointEveryEpochs = 0
-        let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + Manifest.version
+        let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + AdamBench.version
         return SHA256.hex(Array(text.utf8))
     }
 }

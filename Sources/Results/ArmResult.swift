@@ -1,4 +1,5 @@
 // What one training arm produces: its curve rows, its status and its timings.
+import Config
 
 /// One row of curves.csv. Missing values are nil and print as empty cells.
 public struct CurveRow: Sendable, Equatable {
@@ -8,6 +9,11 @@ public struct CurveRow: Sendable, Equatable {
     public var evalTrainLoss: Double?
     public var testLoss: Double?
     public var testAccuracy: Double?
+
+    package init(epoch: Double, iteration: Int, trainLoss: Double?, evalTrainLoss: Double?, testLoss: Double?, testAccuracy: Double?) {
+        (self.epoch, self.iteration, self.trainLoss, self.evalTrainLoss, self.testLoss, self.testAccuracy) =
+            (epoch, iteration, trainLoss, evalTrainLoss, testLoss, testAccuracy)
+    }
 }
 
 public enum ArmStatus: Sendable, Equatable {
@@ -24,6 +30,11 @@ public struct EpochTiming: Sendable, Equatable {
     public var examples: Int
     /// Time spent writing the checkpoint after this epoch (0 when none was written).
     public var checkpointSeconds: Double = 0
+
+    package init(epoch: Int, wallSeconds: Double, trainSeconds: Double, evalSeconds: Double, examples: Int, checkpointSeconds: Double = 0) {
+        (self.epoch, self.wallSeconds, self.trainSeconds, self.evalSeconds, self.examples, self.checkpointSeconds) =
+            (epoch, wallSeconds, trainSeconds, evalSeconds, examples, checkpointSeconds)
+    }
 }
 
 public struct ArmResult: Sendable {
@@ -35,4 +46,10 @@ public struct ArmResult: Sendable {
     public var wallSeconds: Double
     /// The parameters at the end of training, kept only with `training.save_params`.
     public var finalParameters: [Float]? = nil
+
+    package init(arm: ArmConfig, seed: UInt64, rows: [CurveRow], status: ArmStatus, timings: [EpochTiming], wallSeconds: Double,
+                 finalParameters: [Float]? = nil) {
+        (self.arm, self.seed, self.rows, self.status, self.timings, self.wallSeconds, self.finalParameters) =
+            (arm, seed, rows, status, timings, wallSeconds, finalParameters)
+    }
 }

@@ -1,6 +1,7 @@
 // Self-contained SVG line plots in the style of the paper's panels: axes with ticks and labels,
 // linear or log y (ticks at decades), one coloured, labelled line per arm, a legend, a title.
 // NaN, infinite and (on a log axis) non-positive values break a line instead of breaking the plot.
+import Config
 import Foundation
 
 public struct PlotSeries: Sendable {

@@ -4,8 +4,10 @@
 // the results; `collect` merges after a sharded run. A point file is written whole, with the
 // fingerprint of the settings it ran with, so a process killed half-way leaves nothing for that
 // point but its last checkpoint, and a file from other settings is never reused.
+import Config
 import Datasets
 import Foundation
+import Results
 
 public enum Points {
     public struct Shard: Sendable, Equatable {
@@ -34,7 +36,7 @@ public enum Points {
     }
 
     public static func directory(_ config: ExperimentConfig, outRoot: String) -> String {
-        (ExperimentRunner.directory(config, outRoot: outRoot) as NSString).appendingPathComponent("points")
+        (ResultsFolder.directory(config, outRoot: outRoot) as NSString).appendingPathComponent("points")
     }
 
     static func pointPath(_ dir: String, _ index: Int) -> String {
@@ -143,9 +145,8 @@ public enum Points {
             if !stale.isEmpty { problem += (problem.isEmpty ? "" : "; ") + "\(stale.count) point files are from another config (first: \(stale[0]))" }
             throw OutputError(path: dir, problem: problem + "; run the missing shards (`adam-bench run CONFIG --shard I/N`), then collect again")
         }
-        return try ExperimentRunner.write(config, problem: .stored(files), results: results,
-                                          options: RunOptions(outRoot: (directory as NSString).deletingLastPathComponent, threads: threads),
-                                          started: started)
+        return try ResultsFolder.write(config, files: files, results: results,
+                                       outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
     }
 
     /// Temporary files of processes that no longer run (killed while writing) are removed; those

@@ -1,10 +1,12 @@
 // The training loop of one arm for one seed. Deterministic: the same config, seed and initial
 // parameters give the same rows bit for bit, whatever else runs at the same time.
+import Config
 import Datasets
 import Foundation
 import Kernels
 import NN
 import Optim
+import Results
 
 /// Receives progress from running arms; the command line prints it on stderr.
 public protocol ProgressSink: AnyObject, Sendable {

@@ -1,11 +1,13 @@
 // Performance figures for `adam-bench bench`: GEMM throughput against the measured FMA peak,
 // optimizer update cost per parameter, and training steps per arm. Medians of repeated timings,
 // after a warm-up; never asserted in tests.
+import Config
 import Datasets
 import Foundation
 import Kernels
 import NN
 import Optim
+import Results
 
 public enum Benchmarks {
     /// Median of `repeats` timings of `body`, each repeated until it lasts at least `minSeconds`;

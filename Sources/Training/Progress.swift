@@ -1,5 +1,7 @@
 // Progress on stderr: a live line on a terminal, one line per epoch otherwise (logs, CI).
+import Config
 import Foundation
+import Results
 
 public final class StderrProgress: ProgressSink, @unchecked Sendable {
     let experiment: String

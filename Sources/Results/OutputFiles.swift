@@ -1,11 +1,17 @@
 // Writing results: every file goes to a temporary name in the same folder and is renamed into
 // place when complete, so an interrupted run never leaves a half-written file.
+import Config
 import Foundation
 
 public struct OutputError: Error, CustomStringConvertible {
     public let path: String
     public let problem: String
     public var description: String { "\(path): \(problem)" }
+
+    package init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
 }
 
 public enum OutputFiles {
@@ -22,7 +28,7 @@ public enum OutputFiles {
     }
 
     /// The temporary name `path` is written under before it is renamed into place.
-    static func temporaryName(_ path: String) -> String {
+    package static func temporaryName(_ path: String) -> String {
         let dir = (path as NSString).deletingLastPathComponent
         return (dir as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
     }
