@@ -1,0 +1,215 @@
+// Parsing the sections of a config: the model, training, each arm with its schedule and
+// averaging. Every default is applied here, once; every error names its JSON path.
+import Foundation
+import NN
+import Optim
+
+extension ExperimentConfig {
+    static func parseModel(_ json: JSON) throws -> ModelConfig {
+        var r = try ObjectReader(json, path: "model")
+        guard let kindName = try r.string("kind") else {
+            throw ConfigError(path: "model.kind", "is required (one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let kind = ModelKind(rawValue: kindName) else {
+            var message = "unknown model \"\(kindName)\" (expected one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+            if let near = closest(kindName, in: ModelKind.allCases.map(\.rawValue)) { message += "; did you mean \"\(near)\"?" }
+            throw ConfigError(path: "model.kind", message)
+        }
+        guard ModelKind.available.contains(kind) else {
+            throw ConfigError(path: "model.kind", "\"\(kindName)\" is part of the spec but not supported by this version of adam-bench yet")
+        }
+        let l2 = try r.number("l2") ?? 0
+        guard l2 >= 0 else { throw ConfigError(path: "model.l2", "must be >= 0, got \(formatConfigNumber(l2))") }
+        var hidden: [Int] = [], activation = Activation.relu, inputDropout = 0.0, hiddenDropout = 0.0, latent = 0
+        if kind == .vae {
+            if let list = r.raw("hidden") {
+                guard case .array(let items) = list, items.count == 1 else {
+                    throw ConfigError(path: "model.hidden", "must be one width for a vae (encoder and decoder), e.g. [500]")
+                }
+                hidden = [try ObjectReader.int(items[0], path: "model.hidden[0]", min: 1)]
+            } else {
+                hidden = [500]
+            }
+            latent = try r.int("latent", min: 1) ?? 50
+            let name = try r.string("activation") ?? "softplus"
+            guard let act = Activation(rawValue: name) else {
+                throw ConfigError(path: "model.activation", "must be one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            activation = act
+        }
+        if kind == .mlp {
+            guard let list = r.raw("hidden") else {
+                throw ConfigError(path: "model.hidden", "is required for an mlp: the hidden widths, e.g. [1000, 1000]")
+            }
+            guard case .array(let items) = list, !items.isEmpty else {
+                throw ConfigError(path: "model.hidden", "must be a non-empty array of widths")
+            }
+            hidden = try items.enumerated().map { try ObjectReader.int($1, path: "model.hidden[\($0)]", min: 1) }
+            let name = try r.string("activation") ?? "relu"
+            guard let act = Activation(rawValue: name) else {
+                throw ConfigError(path: "model.activation", "must be one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            activation = act
+            if let d = r.raw("dropout") {
+                var dr = try ObjectReader(d, path: "model.dropout")
+                inputDropout = try dr.number("input") ?? 0
+                hiddenDropout = try dr.number("hidden") ?? 0
+                for (key, p) in [("input", inputDropout), ("hidden", hiddenDropout)] where !(p >= 0 && p < 1) {
+                    throw ConfigError(path: "model.dropout.\(key)", "must be in [0, 1), got \(formatConfigNumber(p))")
+                }
+                try dr.finish("dropout", allowed: ["input", "hidden"])
+            }
+        }
+        var initFrom: String? = nil, initName = kind == .logisticRegression ? "zeros" : "glorot-uniform"
+        switch r.raw("init") {
+        case nil: break
+        case .string(let name)?: initName = name
+        case let object?:
+            guard case .object = object else {
+                throw ConfigError(path: "model.init", "must be zeros, glorot-uniform, normal or {\"from\": \"FILE.npy\"}, got \(object.typeName)")
+            }
+            var ir = try ObjectReader(object, path: "model.init")
+            guard let file = try ir.string("from"), !file.isEmpty else {
+                throw ConfigError(path: "model.init.from", "is required: a NumPy .npy file of the parameters (see `adam-bench params CONFIG`)")
+            }
+            try ir.finish("model.init", allowed: ["from"])
+            initFrom = file
+        }
+        let initialization: Initialization
+        switch initName {
+        case "zeros": initialization = .zeros
+        case "glorot-uniform": initialization = .glorotUniform
+        case "normal":
+            let std = try r.number("std") ?? 0.01
+            guard std > 0 else { throw ConfigError(path: "model.std", "must be > 0, got \(formatConfigNumber(std))") }
+            initialization = .normal(std: std)
+        default:
+            throw ConfigError(path: "model.init", "must be one of zeros, glorot-uniform, normal, got \"\(initName)\"")
+        }
+        if (initName != "normal" || initFrom != nil) && r.has("std") {
+            throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
+        }
+        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .vae ? ["hidden", "latent", "activation"] : []
+        try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
+        return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
+                           inputDropout: inputDropout, hiddenDropout: hiddenDropout, latent: latent, initFrom: initFrom)
+    }
+
+    static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {
+        var r = try ObjectReader(json, path: "training")
+        guard let epochs = try r.int("epochs", min: 1) else {
+            throw ConfigError(path: "training.epochs", "is required" + (synthetic ? " (for a synthetic objective, one epoch is one iteration)" : ""))
+        }
+        var seeds: [UInt64] = [1]
+        if let seed = try r.int("seed", min: 0) { seeds = [UInt64(seed)] }
+        if let list = r.raw("seeds") {
+            if r.has("seed") { throw ConfigError(path: "training.seeds", "give either \"seed\" or \"seeds\", not both") }
+            guard case .array(let items) = list, !items.isEmpty else {
+                throw ConfigError(path: "training.seeds", "must be a non-empty array of whole numbers")
+            }
+            seeds = try items.enumerated().map { UInt64(try ObjectReader.int($1, path: "training.seeds[\($0)]", min: 0)) }
+            if Set(seeds).count != seeds.count { throw ConfigError(path: "training.seeds", "must not repeat a seed") }
+        }
+        let logEvery = try r.int("log_every", min: 0) ?? 0
+        let evalEvery = try r.int("eval_every_epochs", min: 1) ?? 1
+        var batchSize = 128, shuffle = true, fullBatch = false
+        if synthetic {
+            for key in ["batch_size", "shuffle", "full_batch"] where r.has(key) {
+                throw ConfigError(path: "training.\(key)", "does not apply to a synthetic objective (always full batch); remove it")
+            }
+            fullBatch = true
+        } else {
+            batchSize = try r.int("batch_size", min: 1) ?? 128
+            shuffle = try r.bool("shuffle") ?? true
+            fullBatch = try r.bool("full_batch") ?? false
+        }
+        // A synthetic objective's epoch is one iteration: checkpointing each would cost more than
+        // rerunning it, so they checkpoint only when asked.
+        let checkpointEvery = try r.int("checkpoint_every_epochs", min: 0) ?? (synthetic ? 0 : 1)
+        let saveParams = try r.bool("save_params") ?? false
+        try r.finish("training", allowed: ["epochs", "batch_size", "seed", "seeds", "shuffle", "log_every", "eval_every_epochs",
+                                           "full_batch", "checkpoint_every_epochs", "save_params"])
+        return TrainingConfig(epochs: epochs, batchSize: batchSize, seeds: seeds, shuffle: shuffle,
+                              logEvery: logEvery, evalEveryEpochs: evalEvery, fullBatch: fullBatch,
+                              checkpointEveryEpochs: checkpointEvery, saveParams: saveParams)
+    }
+
+    static func parseArm(_ json: JSON, path: String) throws -> ArmConfig {
+        var r = try ObjectReader(json, path: path)
+        guard let optimizerName = try r.string("optimizer") else {
+            throw ConfigError(path: "\(path).optimizer", "is required (one of \(Optimizers.names.joined(separator: ", ")))")
+        }
+        guard let spec = Optimizers.named(optimizerName) else {
+            var message = "unknown optimizer \"\(optimizerName)\" (expected one of \(Optimizers.names.joined(separator: ", ")))"
+            if optimizerName == "sfo" { message = "\"sfo\" is part of the spec but not supported by this version of adam-bench yet" }
+            else if let near = closest(optimizerName, in: Optimizers.names) { message += "; did you mean \"\(near)\"?" }
+            throw ConfigError(path: "\(path).optimizer", message)
+        }
+        let name = try r.string("name") ?? optimizerName
+        try checkName(name, path: "\(path).name")
+        var values: [(name: String, value: HyperValue)] = []
+        for h in spec.hyperparameters {
+            let key = "\(path).\(h.name)"
+            var given: HyperValue? = nil
+            if let raw = r.raw(h.name) {
+                guard let v = HyperValue(json: raw) else { throw ConfigError(path: key, "must be \(h.domain.summary), got \(raw.typeName)") }
+                given = v
+            }
+            guard let value = given ?? h.defaultValue else {
+                throw ConfigError(path: key, "is required for \(optimizerName) (it has no default)")
+            }
+            if let problem = h.domain.check(value) { throw ConfigError(path: key, problem) }
+            values.append((h.name, value))
+        }
+        let schedule = try r.raw("schedule").map { try parseSchedule($0, path: "\(path).schedule") } ?? .constant
+        let averaging = try r.raw("averaging").map { try parseAveraging($0, path: "\(path).averaging") }
+        try r.finish("optimizer \(optimizerName)",
+                     allowed: ["name", "optimizer"] + spec.hyperparameters.map(\.name) + ["schedule", "averaging"])
+        return ArmConfig(name: name, optimizer: optimizerName, hyperparameters: Hyperparameters(values),
+                         schedule: schedule, averaging: averaging)
+    }
+
+    static func parseSchedule(_ json: JSON, path: String) throws -> Schedule {
+        var r = try ObjectReader(json, path: path)
+        let kind = try r.string("kind") ?? "constant"
+        let result: Schedule
+        switch kind {
+        case "constant":
+            result = .constant
+        case "inverse-sqrt":
+            let per = try r.string("per") ?? "iteration"
+            guard let unit = ScheduleUnit(rawValue: per) else {
+                throw ConfigError(path: "\(path).per", "must be \"iteration\" or \"epoch\", got \"\(per)\"")
+            }
+            result = .inverseSqrt(per: unit)
+        default:
+            throw ConfigError(path: "\(path).kind", "must be \"constant\" or \"inverse-sqrt\", got \"\(kind)\"")
+        }
+        try r.finish("schedule \(kind)", allowed: kind == "constant" ? ["kind"] : ["kind", "per"])
+        return result
+    }
+
+    static func parseAveraging(_ json: JSON, path: String) throws -> AveragingKind {
+        if case .string(let s) = json {
+            switch s {
+            case "polyak": return .polyak
+            case "ema": return .ema(beta: 0.999)
+            default: throw ConfigError(path: path, "must be \"ema\", \"polyak\" or an object {\"kind\": ...}, got \"\(s)\"")
+            }
+        }
+        var r = try ObjectReader(json, path: path)
+        let kind = try r.string("kind") ?? ""
+        switch kind {
+        case "ema":
+            let beta = try r.number("beta") ?? 0.999
+            guard beta > 0 && beta < 1 else { throw ConfigError(path: "\(path).beta", "must be in (0, 1), got \(formatConfigNumber(beta))") }
+            try r.finish("averaging ema", allowed: ["kind", "beta"])
+            return .ema(beta: beta)
+        case "polyak":
+            try r.finish("averaging polyak", allowed: ["kind"])
+            return .polyak
+        default:
+            throw ConfigError(path: "\(path).kind", "must be \"ema\" or \"polyak\"")
+        }
+    }
+}
