@@ -6,18 +6,20 @@ enum HelpText {
     adam-bench: reproduce and benchmark the experiments of Kingma & Ba, "Adam" (ICLR 2015)
 
     usage:
-      adam-bench run CONFIG... [options]     train every arm of each experiment, write results
-      adam-bench sweep CONFIG [--shard I/N]  run a config's grid, a file per point; resumable
-      adam-bench collect DIR                 merge a sweep's point files into curves/summary
+      adam-bench run CONFIG... [options]     train every arm of each experiment, write results;
+                                             resumable, [--shard I/N] to split over processes
+      adam-bench sweep CONFIG [--shard I/N]  run one config (its grid), same as run
+      adam-bench collect DIR                 merge a sharded run's point files into the results
       adam-bench validate CONFIG...          check configs and data files, print the plan
+      adam-bench params CONFIG [--data-dir DIR]  the model's tensors: name,shape,offset,count
       adam-bench list [optimizers|models|datasets]
       adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
       adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
       adam-bench bench gemm|step|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
-      adam-bench help [run|sweep|validate|list|diff|plot|bench|config|exit-codes]
+      adam-bench help [run|sweep|validate|params|list|diff|plot|bench|config|exit-codes]
       adam-bench --version
 
-    options of run and validate:
+    options of run, sweep and validate:
       --out DIR         results root (default results); an experiment writes DIR/<name>/
       --data-dir DIR    where dataset paths are resolved (default $ADAM_BENCH_DATA, else data)
       --threads N       worker threads (default: all cores); results do not depend on it
@@ -25,39 +27,52 @@ enum HelpText {
       --seed N          override training.seed(s) with one seed
       --arms a,b        run only these arms
       --quiet           no progress output on stderr
+      --shard I/N       run and sweep: only the points with index mod N == I (then `collect`)
 
     exit status: 0 success, 1 diff found differences, 2 bad usage or invalid config, 3 dataset
     (or file to diff or plot) missing or malformed, 4 any other failure. A diverged arm is a result (status in summary.csv), not a failure.
     """
 
     static let run = """
-    adam-bench run CONFIG... [--out DIR] [--data-dir DIR] [--threads N] [--epochs N] [--seed N] [--arms a,b] [--quiet]
+    adam-bench run CONFIG... [--shard I/N] [--out DIR] [--data-dir DIR] [--threads N] [--epochs N] [--seed N] [--arms a,b] [--quiet]
+    adam-bench sweep CONFIG [--shard I/N] [options]     (the same, for one config)
+    adam-bench collect DIR
 
-    Trains every arm of each config for every seed, all arms of a seed from the same initial
-    parameters, and writes OUT/<name>/:
+    A run is made of points, one per arm and seed (a sweep's or tune's arms come from its grid),
+    all arms of a seed starting from the same parameters. Each finished point is written to
+    OUT/<name>/points/NNNNN.point with a fingerprint of its settings (data, model, training, its
+    own hyperparameters and seed, adam-bench version); a rerun skips complete points and reruns
+    points from other settings. Inside a point a checkpoint (NNNNN.checkpoint: parameters,
+    optimizer and averaging state, every random stream, the data order, the rows so far) is
+    written every training.checkpoint_every_epochs epochs, so a run killed at any moment
+    continues from its last checkpoint, and ends byte-identical to one that never stopped. A
+    damaged checkpoint is named on stderr and ignored (the point restarts).
+
+    Without --shard, the run ends by merging the points into OUT/<name>/:
       curves.csv     arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
       summary.csv    per arm and seed: status, final and best values, hyperparameters
-      timings.csv    per epoch: wall, training and evaluation seconds, examples per second
+      timings.csv    per epoch: wall, training, evaluation and checkpoint seconds, examples per second
       manifest.json  resolved config, data file SHA-256s, CPU, threads, times
+      params/        with training.save_params: <arm>-seed<N>.npy, each point's final parameters
+    With --shard I/N only the points with index mod N == I run, so N processes or cluster jobs
+    can share one results folder; `adam-bench collect OUT/<name>` merges them when all are done,
+    into the files one process would have written, byte for byte.
     Every config is checked before training starts. Files are written whole or not at all.
     curves.csv and summary.csv are byte-identical for the same config and seed, whatever --threads.
     Progress goes to stderr: a live line on a terminal, one line per epoch otherwise.
     """
 
-    static let sweep = """
-    adam-bench sweep CONFIG [--shard I/N] [--out DIR] [--data-dir DIR] [--threads N] [--epochs N] [--seed N] [--quiet]
-    adam-bench collect DIR
+    static let sweep = run
 
-    Runs the points of a config's "sweep" grid (every combination of the listed values of one
-    arm's hyperparameters, each an arm named like adam[beta1=0,lr=1e-05], repeated per seed).
-    Each point is written to DIR/<name>/points/NNNNN.point when it finishes. With --shard I/N
-    only the points with index mod N == I run, so N processes or cluster jobs can share one
-    results folder. A point already complete for the same settings (data, model, training, its
-    own hyperparameters and seed) is skipped, so an interrupted sweep resumes where it stopped; a
-    point from other settings is rerun. Without --shard the sweep ends by collecting; otherwise
-    run `adam-bench collect DIR/<name>` when every shard is done: it writes the curves.csv and
-    summary.csv one process would have written, byte for byte. `run` on a sweep config runs all
-    points in one process.
+    static let params = """
+    adam-bench params CONFIG [--data-dir DIR]
+
+    Prints the model's tensors in the order of the flat parameter vector, with PyTorch's names
+    and shapes, as CSV: name,shape,offset,count (a fully connected weight is out x in, its bias
+    out). A PyTorch model whose modules are in this order exports a starting point with
+    torch.cat([p.detach().flatten() for p in model.parameters()]).numpy() and numpy.save; the
+    config then starts every arm from it with "model": {"init": {"from": "FILE.npy"}}. Sizes come
+    from the data when it is found, else from the data set's standard shape.
     """
 
     static let validate = """
@@ -137,7 +152,9 @@ enum HelpText {
           kind          logistic-regression | mlp | vae
           l2            lambda >= 0 (default 0): adds (lambda/2)·sum(w^2) over weights, not biases
           init          zeros | glorot-uniform | normal (with std, default 0.01);
-                        default zeros for logistic-regression, glorot-uniform for mlp
+                        default zeros for logistic-regression, glorot-uniform for mlp;
+                        or {"from": "FILE.npy"}: every arm starts from this float32/float64 C-order
+                        array (see help params), relative to the config file's folder
           hidden        mlp: hidden widths, e.g. [1000, 1000] (required)
           activation    mlp: relu (default) | softplus | tanh
           dropout       mlp: {"input": p, "hidden": q}, default 0 and 0; inverted dropout, the
@@ -151,6 +168,8 @@ enum HelpText {
           log_every     log a row every N iterations (default 0: evaluation points only)
           eval_every_epochs  default 1; the last epoch is always evaluated
           full_batch    default false: one minibatch of the whole training set
+          checkpoint_every_epochs  default 1 (0 for quadratic and rosenbrock); 0 turns checkpoints off
+          save_params   default false: write params/<arm>-seed<N>.npy when a point finishes
         arms            non-empty list of objects:
           name          default: the optimizer's name; unique
           optimizer     one of the optimizers below, with its hyperparameters
@@ -176,7 +195,7 @@ enum HelpText {
     }
 
     static var topics: [String: String] {
-        ["run": run, "sweep": sweep, "collect": sweep, "validate": validate, "list": list, "diff": diff, "plot": plot, "bench": bench,
+        ["run": run, "sweep": sweep, "collect": sweep, "validate": validate, "params": params, "list": list, "diff": diff, "plot": plot, "bench": bench,
          "config": config, "exit-codes": exitCodes]
     }
 }
