@@ -45,9 +45,10 @@ struct Arguments {
     func value(_ name: String) -> String? { options[name] }
     func has(_ name: String) -> Bool { flags.contains(name) }
 
-    func int(_ name: String, min: Int) throws -> Int? {
+    func int(_ name: String, min: Int, max: Int = 1 << 53) throws -> Int? {
         guard let s = options[name] else { return nil }
         guard let v = Int(s), v >= min else { throw UsageError("\(name): must be a whole number >= \(min), got '\(s)'") }
+        guard v <= max else { throw UsageError("\(name): must be at most \(max), got '\(s)'") }
         return v
     }
 }

@@ -18,9 +18,9 @@ struct SharedOptions {
         outRoot = a.value("--out") ?? "results"
         guard !outRoot.isEmpty else { throw UsageError("--out: must not be empty") }
         dataDirectory = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
-        threads = try a.int("--threads", min: 1) ?? ProcessInfo.processInfo.activeProcessorCount
+        threads = try a.int("--threads", min: 1, max: 1024) ?? ProcessInfo.processInfo.activeProcessorCount
         quiet = a.has("--quiet")
-        overrides.epochs = try a.int("--epochs", min: 1)
+        overrides.epochs = try a.int("--epochs", min: 1, max: ExperimentConfig.maxEpochs)
         overrides.seed = try a.int("--seed", min: 0).map { UInt64($0) }
         if let arms = a.value("--arms") {
             let names = arms.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -33,7 +33,14 @@ struct SharedOptions {
     /// does not cost the runs of the first.
     func loadConfigs(_ paths: [String]) throws -> [ExperimentConfig] {
         guard !paths.isEmpty else { throw UsageError("give at least one config file, e.g. configs/mnist-logreg.json") }
-        return try paths.map { try ExperimentConfig.load($0).applying(overrides) }
+        let configs = try paths.map { try ExperimentConfig.load($0).applying(overrides) }
+        // Two configs with one name would write one results folder, the second over the first.
+        for (i, c) in configs.enumerated() {
+            if let j = configs[..<i].firstIndex(where: { $0.name == c.name }) {
+                throw UsageError("\(paths[j]) and \(paths[i]) both have \"name\": \"\(c.name)\"; they would write the same results folder. Give one another name")
+            }
+        }
+        return configs
     }
 }
 

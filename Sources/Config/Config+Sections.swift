@@ -97,7 +97,7 @@ extension ExperimentConfig {
 
     static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {
         var r = try ObjectReader(json, path: "training")
-        guard let epochs = try r.int("epochs", min: 1) else {
+        guard let epochs = try r.int("epochs", min: 1, max: ExperimentConfig.maxEpochs) else {
             throw ConfigError(path: "training.epochs", "is required" + (synthetic ? " (for a synthetic objective, one epoch is one iteration)" : ""))
         }
         var seeds: [UInt64] = [1]
@@ -119,7 +119,7 @@ extension ExperimentConfig {
             }
             fullBatch = true
         } else {
-            batchSize = try r.int("batch_size", min: 1) ?? 128
+            batchSize = try r.int("batch_size", min: 1, max: 1 << 31) ?? 128
             shuffle = try r.bool("shuffle") ?? true
             fullBatch = try r.bool("full_batch") ?? false
         }

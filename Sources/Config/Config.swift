@@ -93,6 +93,10 @@ public struct ExperimentConfig: Sendable, Equatable {
 // MARK: - Parsing
 
 extension ExperimentConfig {
+    /// The most epochs a config or --epochs may ask for: far beyond any experiment of the paper,
+    /// and small enough that iterations, epochs and points multiply without overflow.
+    public static let maxEpochs = 1_000_000
+
     public static func load(_ path: String) throws -> ExperimentConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)

@@ -67,15 +67,18 @@ struct ObjectReader {
         return x
     }
 
-    mutating func int(_ key: String, min: Int) throws -> Int? {
+    mutating func int(_ key: String, min: Int, max: Int = 1 << 53) throws -> Int? {
         guard let v = raw(key) else { return nil }
-        return try Self.int(v, path: at(key), min: min)
+        return try Self.int(v, path: at(key), min: min, max: max)
     }
 
-    static func int(_ v: JSON, path: String, min: Int) throws -> Int {
+    /// A whole number in min...max; every count read from a config goes through here, so no
+    /// later product of counts can overflow.
+    static func int(_ v: JSON, path: String, min: Int, max: Int = 1 << 53) throws -> Int {
         let x = try number(v, path: path)
-        guard x == x.rounded(), abs(x) < 9e15 else { throw ConfigError(path: path, "must be a whole number, got \(formatConfigNumber(x))") }
-        guard Int(x) >= min else { throw ConfigError(path: path, "must be >= \(min), got \(Int(x))") }
+        guard x == x.rounded() else { throw ConfigError(path: path, "must be a whole number, got \(formatConfigNumber(x))") }
+        guard x >= Double(min) else { throw ConfigError(path: path, "must be >= \(min), got \(formatConfigNumber(x))") }
+        guard x <= Double(max) else { throw ConfigError(path: path, "must be at most \(max), got \(formatConfigNumber(x))") }
         return Int(x)
     }
 

@@ -111,3 +111,23 @@ func leftovers(_ dir: TemporaryDirectory, _ out: String) -> [String] {
     let missing = try Binary.run(["params"], directory: dir.path)
     #expect(missing.status == 2)
 }
+
+@Test(arguments: ["4611686018427387904", "9223372036854775807", "1000001"])
+func hugeEpochCountsAreRefusedNotTrapped(_ epochs: String) throws {
+    let dir = try resumeWorkspace()
+    let r = try runSurvive(dir, out: "huge", extra: ["--epochs", epochs])
+    #expect(r.status == 2 && r.stderr.contains("--epochs: must be at most 1000000"), "\(r.status) \(r.stderr)")
+    let threads = try Binary.run(["run", "survive.json", "--data-dir", "data", "--threads", "100000"], directory: dir.path)
+    #expect(threads.status == 2 && threads.stderr.contains("--threads: must be at most 1024"))
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"epochs\": 6", with: "\"epochs\": 1e18"), to: "big.json")
+    let config = try Binary.run(["validate", "big.json", "--data-dir", "data"], directory: dir.path)
+    #expect(config.status == 2 && config.stderr.contains("training.epochs: must be at most 1000000, got 1e+18"), "\(config.stderr)")
+}
+
+@Test func twoConfigsWithOneNameAreRefusedBeforeAnyTraining() throws {
+    let dir = try resumeWorkspace()
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"lr\": 0.003", with: "\"lr\": 0.01"), to: "other.json")
+    let r = try Binary.run(["run", "survive.json", "other.json", "--data-dir", "data", "--out", "res"], directory: dir.path)
+    #expect(r.status == 2 && r.stderr.contains("survive.json and other.json both have \"name\": \"survive\""), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("res/survive")))
+}
