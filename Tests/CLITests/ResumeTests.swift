@@ -131,3 +131,15 @@ func hugeEpochCountsAreRefusedNotTrapped(_ epochs: String) throws {
     #expect(r.status == 2 && r.stderr.contains("survive.json and other.json both have \"name\": \"survive\""), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.file("res/survive")))
 }
+
+@Test func controlCharactersFromAConfigNeverReachTheTerminalRaw() throws {
+    let dir = try resumeWorkspace()
+    // An optimizer name and an unknown key carrying ESC[2J, an OSC title sequence, BEL and NUL.
+    for bad in ["\"optimizer\": \"\\u001b[2Jadam\"", "\"\\u001b]0;owned\\u0007\\u0000key\": 1, \"optimizer\": \"adam\""] {
+        _ = dir.write(resumeConfig.replacingOccurrences(of: "\"optimizer\": \"adam\"", with: bad), to: "evil.json")
+        let r = try Binary.run(["validate", "evil.json", "--data-dir", "data"], directory: dir.path)
+        #expect(r.status == 2)
+        #expect(!r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(r.stderr.debugDescription)")
+        #expect(r.stderr.contains("\\u{1B}"), "\(r.stderr)")
+    }
+}
