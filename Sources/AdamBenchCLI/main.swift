@@ -32,7 +32,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
                 throw UsageError("no help for '\(topic)' (topics: \(HelpText.topics.keys.sorted().joined(separator: ", ")))")
             }
             print(text)
-        case "--version", "version": print("adam-bench \(Manifest.version)")
+        case "--version", "version": print("adam-bench \(AdamBench.version)")
         default:
             throw UsageError("unknown command '\(command)' (commands: run, sweep, collect, validate, params, list, diff, plot, bench, help)")
         }

@@ -16,13 +16,16 @@ public enum NPY {
     /// Reads a float32 or float64 array. Every problem (not .npy, another dtype, Fortran order,
     /// a header that does not parse, fewer or more data bytes than the shape needs) is a
     /// DatasetError naming the file and what was expected.
-    public static func read(_ path: String) throws -> Array {
+    public static func read(_ path: String) throws -> Array { try parse(readBytes(path), path: path) }
+
+    /// The file's bytes, or a DatasetError saying why they cannot be had.
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw DatasetError(file: path, exists ? "cannot be read (is it a regular file you may read?)" : "no such file",
                                hint: exists ? nil : "write it with numpy.save(path, array)")
         }
-        return try parse([UInt8](data), path: path)
+        return [UInt8](data)
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> Array {

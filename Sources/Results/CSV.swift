@@ -106,7 +106,7 @@ public enum TimingsCSV {
         for r in results {
             for t in r.timings {
                 let rate = t.trainSeconds > 0 ? Double(t.examples) / t.trainSeconds : 0
-                out += "\(field(r.arm.name)),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(t.checkpointSeconds, 4)),\(fixed(rate, 1))\n"
+                out += "\(field(r.arm.name)),\(r.seed),\(t.epoch),\(fixed(t.wallSeconds, 4)),\(fixed(t.trainSeconds, 4)),\(fixed(t.evalSeconds, 4)),\(fixed(t.checkpointSeconds, 6)),\(fixed(rate, 1))\n"
             }
         }
         return out

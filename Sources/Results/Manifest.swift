@@ -5,8 +5,6 @@ import Foundation
 import Optim
 
 public enum Manifest {
-    public static var version: String { AdamBench.version }
-
     public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
                               started: Date, finished: Date, results: [ArmResult]) -> String {
         let iso = ISO8601DateFormatter()
@@ -22,7 +20,7 @@ public enum Manifest {
             return .object(pairs)
         }
         let root: JSON = .object([
-            ("adam_bench_version", .string(version)),
+            ("adam_bench_version", .string(AdamBench.version)),
             ("config_file", .string(config.source)),
             ("config", config.resolvedJSON),
             ("data_files", .array(files.map { f in

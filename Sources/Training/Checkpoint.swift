@@ -196,7 +196,6 @@ struct CheckpointPlan: Sendable {
         }
     }
 
-    func remove() { unlink(path) }
 }
 
 /// Fault injection for the kill-and-resume tests: `ADAM_BENCH_FAULT=kill-during-checkpoint:E`

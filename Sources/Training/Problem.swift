@@ -52,13 +52,13 @@ extension ExperimentConfig {
     /// Reads the starting parameters and checks their count against the model (exit 3 if wrong).
     func loadStart(_ file: String, data: Dataset) throws -> StartingPoint {
         let path = resolvedInitPath(file)
-        let array = try NPY.read(path)
+        let bytes = try NPY.readBytes(path)
+        let array = try NPY.parse(bytes, path: path)
         let model = makeModel(self.model!, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
         guard array.values.count == model.parameterCount else {
             throw DatasetError(file: path, "holds \(array.values.count) values (shape \(array.shape)) but the model has \(model.parameterCount) parameters",
                                hint: "`adam-bench params \(source.isEmpty ? "CONFIG" : source)` lists the tensors in the order the file must hold them")
         }
-        let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
         let hash = SHA256.hex(bytes)
         return StartingPoint(file: DataFile(path: path, sha256: hash, contentSHA256: hash), values: array.values)
     }

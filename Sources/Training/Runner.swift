@@ -39,14 +39,14 @@ public enum ExperimentRunner {
     /// Trains the points with the given indices (into `points(config)`), side by side on the
     /// threads, each resuming from and saving to `checkpoint(index)` when that is not nil.
     /// `finished` is called once per point, on the thread that trained it, as soon as it is done;
-    /// the first error it throws is rethrown after the running points finish.
+    /// the first error it throws is rethrown once the running points finish (no new point starts).
     static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?, indices: [Int],
                       checkpoint: @escaping @Sendable (Int) -> CheckpointPlan?,
                       finished: @escaping @Sendable (Int, ArmResult) throws -> Void) throws {
         let all = points(config)
         var initial: [UInt64: FloatBuffer] = [:]
         if case .supervised(let data, let m, let start) = problem {
-            for seed in config.training.seeds {
+            for seed in Set(indices.map { all[$0].seed }) {
                 initial[seed] = start.map { FloatBuffer($0.values) } ?? initialParameters(config, data, m, seed: seed)
             }
         }
@@ -58,7 +58,7 @@ public enum ExperimentRunner {
         // kernel thread each; the remainder then shares the threads inside each point. (Five
         // points on two threads: two pairs, then the last on both.)
         var start = 0
-        while start < indices.count {
+        while start < indices.count && !errors.contains(where: { $0 != nil }) {
             let left = indices.count - start
             let wave = left >= threads ? left / threads * threads : left
             let concurrent = min(threads, wave)

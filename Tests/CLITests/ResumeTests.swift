@@ -99,6 +99,12 @@ func leftovers(_ dir: TemporaryDirectory, _ out: String) -> [String] {
     // timings.csv has the checkpoint column; epochs before the last carry a checkpoint cost.
     let timings = dir.read("one/survive/timings.csv")!.split(separator: "\n")
     #expect(timings[0] == "arm,seed,epoch,wall_seconds,train_seconds,eval_seconds,checkpoint_seconds,examples_per_second")
+    let rows = timings.dropFirst().map { $0.split(separator: ",") }
+    #expect(rows.count == 4 * 6)
+    for r in rows {
+        let epoch = Int(r[2])!, cost = Double(r[6])!
+        #expect(epoch == 6 ? cost == 0 : cost > 0, "\(r)")
+    }
 }
 
 @Test func paramsPrintsTheTensorsInPyTorchsOrder() throws {

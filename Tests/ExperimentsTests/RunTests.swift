@@ -134,7 +134,7 @@ func curvesOfTinyRun(_ config: String) throws -> String {
     #expect(files == ["curves.csv", "manifest.json", "summary.csv", "timings.csv"])  // no temporaries left
     let manifest = try JSON.parse(dir.read("hand/manifest.json")!)
     #expect(manifest["config"] == config.resolvedJSON)
-    #expect(manifest["adam_bench_version"] == .string(Manifest.version))
+    #expect(manifest["adam_bench_version"] == .string(AdamBench.version))
     #expect(dir.read("hand/timings.csv")!.hasPrefix(TimingsCSV.header + "\nsgd,1,1,"))
 }
 
