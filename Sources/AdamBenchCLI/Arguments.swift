@@ -1,3 +1,4 @@
+import Foundation
 // A small argument reader: positional words and `--flag VALUE` / `--flag=VALUE` options, with
 // errors that name the flag.
 
@@ -50,5 +51,21 @@ struct Arguments {
         guard let v = Int(s), v >= min else { throw UsageError("\(name): must be a whole number >= \(min), got '\(s)'") }
         guard v <= max else { throw UsageError("\(name): must be at most \(max), got '\(s)'") }
         return v
+    }
+}
+
+extension Arguments {
+    /// The data folder: --data-dir, else $ADAM_BENCH_DATA, else data/. An empty value is refused
+    /// (it would silently mean the current directory).
+    func dataDirectory() throws -> String {
+        if let dir = value("--data-dir") {
+            guard !dir.isEmpty else { throw UsageError("--data-dir: must not be empty; give the folder that holds the data sets") }
+            return dir
+        }
+        if let dir = ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] {
+            guard !dir.isEmpty else { throw UsageError("ADAM_BENCH_DATA is set but empty; unset it (to use data/) or set it to the folder that holds the data sets") }
+            return dir
+        }
+        return "data"
     }
 }

@@ -45,7 +45,7 @@ enum BenchCommand {
         case "train":
             guard a.positional.count == 2 else { throw UsageError("bench train takes one config: adam-bench bench train CONFIG") }
             let config = try ExperimentConfig.load(a.positional[1])
-            let dataDir = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
+            let dataDir = try a.dataDirectory()
             guard case .supervised(let data, let m, _) = try config.loadProblem(dataDirectory: dataDir) else {
                 throw UsageError("bench train needs a config with a dataset and a model")
             }

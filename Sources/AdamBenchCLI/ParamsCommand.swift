@@ -14,7 +14,7 @@ enum ParamsCommand {
         guard a.positional.count == 1 else { throw UsageError("params takes one config: adam-bench params CONFIG [--data-dir DIR]") }
         var config = try ExperimentConfig.load(a.positional[0])
         config.model?.initFrom = nil  // the table is what such a file must hold; it need not exist yet
-        let dataDirectory = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
+        let dataDirectory = try a.dataDirectory()
         var problem: Problem? = nil
         if !config.dataset.isSynthetic {
             do { problem = try config.loadProblem(dataDirectory: dataDirectory) } catch let e as DatasetError {

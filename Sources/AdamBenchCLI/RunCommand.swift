@@ -17,14 +17,17 @@ struct SharedOptions {
     init(_ a: Arguments) throws {
         outRoot = a.value("--out") ?? "results"
         guard !outRoot.isEmpty else { throw UsageError("--out: must not be empty") }
-        dataDirectory = a.value("--data-dir") ?? ProcessInfo.processInfo.environment["ADAM_BENCH_DATA"] ?? "data"
+        dataDirectory = try a.dataDirectory()
         threads = try a.int("--threads", min: 1, max: 1024) ?? ProcessInfo.processInfo.activeProcessorCount
         quiet = a.has("--quiet")
         overrides.epochs = try a.int("--epochs", min: 1, max: ExperimentConfig.maxEpochs)
         overrides.seed = try a.int("--seed", min: 0).map { UInt64($0) }
         if let arms = a.value("--arms") {
-            let names = arms.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            guard !names.isEmpty, !names.contains("") else { throw UsageError("--arms: give arm names separated by commas, e.g. --arms adam,adagrad") }
+            let names = arms.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard !names.contains("") else { throw UsageError("--arms: give arm names separated by commas, e.g. --arms adam,adagrad; got '\(arms)'") }
+            if let twice = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) })?.element {
+                throw UsageError("--arms: '\(twice)' is named twice; name each arm once")
+            }
             overrides.arms = names
         }
     }
@@ -67,6 +70,9 @@ enum RunCommand {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
             let plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
+            if !plan.damaged.isEmpty {
+                printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
+            }
             let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
             try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
             progress?.finish()

@@ -42,4 +42,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
     }
 }
 
+// A file-size limit (ulimit -f) then makes a write fail with EFBIG, reported like a full disk,
+// instead of killing the process half-way through writing results.
+signal(SIGXFSZ, SIG_IGN)
 exit(dispatch(Array(CommandLine.arguments.dropFirst())).rawValue)

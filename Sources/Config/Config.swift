@@ -4,6 +4,7 @@
 import Foundation
 import NN
 import Optim
+import Datasets
 
 public enum DatasetConfig: Sendable, Equatable {
     /// MNIST or Fashion-MNIST IDX files in `path` (relative to the data directory).
@@ -98,11 +99,11 @@ extension ExperimentConfig {
     public static let maxEpochs = 1_000_000
 
     public static func load(_ path: String) throws -> ExperimentConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(file: path, path: "", exists ? "cannot be read (check its permissions)" : "no such config file")
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(path, limit: FileInput.configLimit) } catch {
+            throw ConfigError(file: path, path: "", error == .missing ? "no such config file" : error.message)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(file: path, path: "", "is not UTF-8 text")
         }
         do {

@@ -47,21 +47,16 @@ public enum MNIST {
     public static func load(directory: String, datasetName: String = "mnist", options: Options = Options()) throws -> Dataset {
         let paths = try locate(directory: directory, datasetName: datasetName)
         var files: [DataFile] = []
-        func readIDX(_ path: String) throws -> IDXArray {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw DatasetError(file: path, "cannot be read", hint: "check its permissions")
-            }
-            let raw = [UInt8](data)
-            let content = path.hasSuffix(".gz") ? try Gzip.inflate(raw, file: path) : raw
-            let array = try IDX.parse(content, file: path)
+        func readIDX(_ path: String, rank: Int) throws -> IDXArray {
+            let (array, raw, content) = try IDX.load(path, rank: rank)
             let fileHash = SHA256.hex(raw)
             files.append(DataFile(path: path, sha256: fileHash,
                                   contentSHA256: path.hasSuffix(".gz") ? SHA256.hex(content) : fileHash))
             return array
         }
-        let train = try split(images: readIDX(paths[0]), imagesPath: paths[0], labels: readIDX(paths[1]), labelsPath: paths[1],
+        let train = try split(images: readIDX(paths[0], rank: 3), imagesPath: paths[0], labels: readIDX(paths[1], rank: 1), labelsPath: paths[1],
                               limit: options.trainLimit, binarize: options.binarize)
-        let test = try split(images: readIDX(paths[2]), imagesPath: paths[2], labels: readIDX(paths[3]), labelsPath: paths[3],
+        let test = try split(images: readIDX(paths[2], rank: 3), imagesPath: paths[2], labels: readIDX(paths[3], rank: 1), labelsPath: paths[3],
                              limit: nil, binarize: options.binarize)
         guard train.inputSize == test.inputSize else {
             throw DatasetError(file: paths[2], "has images of \(test.inputSize) pixels but the training images have \(train.inputSize)")

@@ -20,12 +20,9 @@ public enum NPY {
 
     /// The file's bytes, or a DatasetError saying why they cannot be had.
     public static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw DatasetError(file: path, exists ? "cannot be read (is it a regular file you may read?)" : "no such file",
-                               hint: exists ? nil : "write it with numpy.save(path, array)")
+        do { return try FileInput.read(path, limit: FileInput.dataLimit) } catch {
+            throw DatasetError(file: path, error.message, hint: error == .missing ? "write it with numpy.save(path, array)" : nil)
         }
-        return [UInt8](data)
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> Array {

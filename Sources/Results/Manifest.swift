@@ -6,7 +6,8 @@ import Optim
 
 public enum Manifest {
     public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
-                              started: Date, finished: Date, results: [ArmResult]) -> String {
+                              started: Date, finished: Date, results: [ArmResult],
+                              resultFiles: [(name: String, sha256: String)] = []) -> String {
         let iso = ISO8601DateFormatter()
         let arms: [JSON] = results.map { r in
             var pairs: [(String, JSON)] = [("arm", .string(r.arm.name)), ("seed", .number(Double(r.seed))),
@@ -32,6 +33,7 @@ public enum Manifest {
             ("finished", .string(iso.string(from: finished))),
             ("wall_seconds", .number((finished.timeIntervalSince(started) * 1000).rounded() / 1000)),
             ("arms", .array(arms)),
+            ("result_files", .array(resultFiles.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256))]) })),
         ])
         return root.rendered() + "\n"
     }

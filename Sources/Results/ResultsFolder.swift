@@ -22,13 +22,19 @@ public enum ResultsFolder {
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
         let shown = config.tune.map { Tuner.select(config, $0, all: results) } ?? results
-        if config.tune != nil { try OutputFiles.writeAtomically(SummaryCSV.render(results), to: path("tuning.csv")) }
-        try OutputFiles.writeAtomically(CurvesCSV.render(shown), to: path("curves.csv"))
-        try OutputFiles.writeAtomically(SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? []), to: path("summary.csv"))
-        try OutputFiles.writeAtomically(TimingsCSV.render(results), to: path("timings.csv"))
-        try OutputFiles.writeAtomically(Manifest.render(config: config, files: files, threads: threads,
-                                                        started: started, finished: Date(), results: results),
-                                        to: path("manifest.json"))
+        var contents: [(String, String)] = []
+        if config.tune != nil { contents.append(("tuning.csv", SummaryCSV.render(results))) }
+        contents += [("curves.csv", CurvesCSV.render(shown)),
+                     ("summary.csv", SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? [])),
+                     ("timings.csv", TimingsCSV.render(results))]
+        // All files are written before any replaces its old version; the manifest, which lists
+        // the others' SHA-256, goes last, so a set is whole when the manifest's hashes match.
+        var set = OutputFiles.FileSet()
+        for (name, text) in contents { try set.stage(text, to: path(name)) }
+        let manifest = Manifest.render(config: config, files: files, threads: threads, started: started, finished: Date(),
+                                       results: results, resultFiles: contents.map { ($0.0, SHA256.hex(Array($0.1.utf8))) })
+        try set.stage(manifest, to: path("manifest.json"))
+        try set.commit()
         return RunOutcome(directory: dir, results: results)
     }
 }

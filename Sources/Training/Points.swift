@@ -28,6 +28,8 @@ public enum Points {
         public let directory: String
         /// Indices (into ExperimentRunner.points) this process will train.
         public let todo: [Int]
+        /// Points among `todo` whose file was there but damaged (they are trained again).
+        public let damaged: [Int]
         public let skipped: Int
         public let total: Int
         /// Epochs left to train over the points to do, after their checkpoints.
@@ -58,16 +60,19 @@ public enum Points {
         }))])
         try OutputFiles.writeAtomically(record.rendered() + "\n", to: (dir as NSString).appendingPathComponent("config.json"))
         let all = ExperimentRunner.points(config)
-        var todo: [Int] = [], skipped = 0, remaining = 0, fingerprints: [Int: String] = [:]
+        var todo: [Int] = [], damaged: [Int] = [], skipped = 0, remaining = 0, fingerprints: [Int: String] = [:]
         for i in stride(from: shard.index, to: all.count, by: shard.count) {
             let fp = config.fingerprint(all[i].arm, seed: all[i].seed, files: files)
-            if (try? readPoint(pointPath(dir, i)))?.fingerprint == fp { skipped += 1; continue }
+            let file = pointPath(dir, i)
+            if FileInput.exists(file) {
+                do { if try readPoint(file).fingerprint == fp { skipped += 1; continue } } catch { damaged.append(i) }
+            }
             todo.append(i)
             fingerprints[i] = fp
             let done = CheckpointPlan(path: checkpointPath(dir, i), fingerprint: fp, everyEpochs: 1).epochsDone()
             remaining += max(0, config.training.epochs - done)
         }
-        return Plan(directory: dir, todo: todo, skipped: skipped, total: all.count, remainingEpochs: remaining,
+        return Plan(directory: dir, todo: todo, damaged: damaged, skipped: skipped, total: all.count, remainingEpochs: remaining,
                     fingerprints: fingerprints)
     }
 
@@ -134,7 +139,9 @@ public enum Points {
         let all = ExperimentRunner.points(config)
         var results: [ArmResult] = [], missing: [Int] = [], stale: [Int] = []
         for (i, point) in all.enumerated() {
-            guard let stored = try? readPoint(pointPath(dir, i)) else { missing.append(i); continue }
+            let file = pointPath(dir, i)
+            guard FileInput.exists(file) else { missing.append(i); continue }
+            let stored = try readPoint(file)
             guard stored.fingerprint == config.fingerprint(point.arm, seed: point.seed, files: files) else { stale.append(i); continue }
             results.append(ArmResult(arm: point.arm, seed: point.seed, rows: stored.rows, status: stored.status,
                                      timings: stored.timings, wallSeconds: stored.wallSeconds))
@@ -170,6 +177,10 @@ public enum Points {
         var rows: [CurveRow]
     }
 
+    /// A point file: `#` lines for the fingerprint, status, wall time and epoch timings, the
+    /// point's curve rows as in curves.csv, and a last line `# end CHECKSUM BYTES` holding the
+    /// Checksum64 and the length of everything before it, so a file cut short, edited or
+    /// damaged is told from a whole one.
     static func render(_ r: ArmResult, index: Int, total: Int, fingerprint: String) -> String {
         var s = "# adam-bench point \(index) of \(total)\n# fingerprint \(fingerprint)\n"
         switch r.status {
@@ -180,36 +191,84 @@ public enum Points {
         for t in r.timings {
             s += "# timing \(t.epoch),\(t.wallSeconds),\(t.trainSeconds),\(t.evalSeconds),\(t.examples),\(t.checkpointSeconds)\n"
         }
-        return s + CurvesCSV.render([r])
+        s += CurvesCSV.render([r])
+        let body = Array(s.utf8)
+        return s + "# end \(Checksum64.hex(body)) \(body.count)\n"
     }
 
+    /// Reads a point file strictly: anything but a whole file as `render` writes it throws an
+    /// OutputError saying what is wrong with it.
     static func readPoint(_ path: String) throws -> StoredPoint {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw OutputError(path: path, problem: "cannot be read")
+        func damaged(_ why: String) -> OutputError {
+            OutputError(path: path, problem: "is a damaged point file (\(why)); delete it and run the shard again to retrain that point")
         }
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(path, limit: FileInput.resultLimit) } catch {
+            throw OutputError(path: path, problem: error.message)
+        }
+        // The end line: "# end " + 16 hex digits + " " + length + "\n".
+        guard bytes.last == 0x0A, let start = bytes.dropLast().lastIndex(of: 0x0A).map({ $0 + 1 }),
+              let endLine = String(validating: bytes[start..<(bytes.count - 1)], as: UTF8.self), endLine.hasPrefix("# end ") else {
+            throw damaged("it does not end with its '# end' line: cut short or not written by adam-bench")
+        }
+        let fields = endLine.dropFirst(6).split(separator: " ", omittingEmptySubsequences: false)
+        let body = Array(bytes[..<start])
+        guard fields.count == 2, let length = Int(fields[1]), length == body.count else {
+            throw damaged("its '# end' line does not give the file's length")
+        }
+        guard fields[0] == Checksum64.hex(body) else { throw damaged("its content does not match the checksum on its '# end' line") }
+        guard let text = String(validating: body, as: UTF8.self) else { throw damaged("it is not UTF-8 text") }
+
         var point = StoredPoint(fingerprint: "", status: .ok, wallSeconds: 0, timings: [], rows: [])
-        var csv: [Substring] = []
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("# fingerprint ") { point.fingerprint = String(line.dropFirst(14)) }
-            else if line.hasPrefix("# status diverged ") { point.status = .diverged(iteration: Int(line.dropFirst(18)) ?? 0) }
-            else if line.hasPrefix("# wall_seconds ") { point.wallSeconds = Double(line.dropFirst(15)) ?? 0 }
-            else if line.hasPrefix("# timing ") {
-                let f = line.dropFirst(9).split(separator: ",")
-                if f.count == 6, let e = Int(f[0]), let w = Double(f[1]), let t = Double(f[2]), let v = Double(f[3]), let x = Int(f[4]),
-                   let c = Double(f[5]) {
-                    point.timings.append(EpochTiming(epoch: e, wallSeconds: w, trainSeconds: t, evalSeconds: v, examples: x,
-                                                     checkpointSeconds: c))
-                }
-            } else if !line.hasPrefix("#") { csv.append(line) }
+        var csv: [Substring] = [], seen: Set<String> = []
+        for (number, line) in text.split(separator: "\n").enumerated() {
+            guard line.hasPrefix("#") else { csv.append(line); continue }
+            guard csv.isEmpty else { throw damaged("line \(number + 1) is a '#' line among the curve rows") }
+            let words = line.split(separator: " ", maxSplits: 2)
+            guard words.count == 3, words[0] == "#" else { throw damaged("line \(number + 1) is not a known '#' line") }
+            let key = String(words[1]), value = words[2]
+            if key != "timing" {
+                guard !seen.contains(key) else { throw damaged("line \(number + 1) repeats '# \(key)'") }
+                seen.insert(key)
+            }
+            switch key {
+            case "adam-bench" where number == 0 && value.hasPrefix("point "): break
+            case "fingerprint": point.fingerprint = String(value)
+            case "status":
+                if value == "ok" { point.status = .ok }
+                else if value.hasPrefix("diverged "), let t = Int(value.dropFirst(9)), t >= 0 { point.status = .diverged(iteration: t) }
+                else { throw damaged("line \(number + 1) has status '\(value)'; expected 'ok' or 'diverged N'") }
+            case "wall_seconds":
+                guard let w = Double(value), w.isFinite else { throw damaged("line \(number + 1) has wall_seconds '\(value)'") }
+                point.wallSeconds = w
+            case "timing":
+                let f = value.split(separator: ",", omittingEmptySubsequences: false)
+                guard f.count == 6, let e = Int(f[0]), let w = Double(f[1]), let t = Double(f[2]), let v = Double(f[3]), let x = Int(f[4]),
+                      let c = Double(f[5]) else { throw damaged("line \(number + 1) is not a timing line of six numbers") }
+                point.timings.append(EpochTiming(epoch: e, wallSeconds: w, trainSeconds: t, evalSeconds: v, examples: x,
+                                                 checkpointSeconds: c))
+            default: throw damaged("line \(number + 1) is not a known '#' line")
+            }
+        }
+        guard seen.isSuperset(of: ["adam-bench", "fingerprint", "status", "wall_seconds"]) else {
+            throw damaged("its header lines are incomplete")
         }
         let table = try CSVTable.parse(csv.joined(separator: "\n"), path: path)
         guard table.header == CurvesCSV.header.split(separator: ",").map(String.init) else {
-            throw OutputError(path: path, problem: "is not an adam-bench point file")
+            throw damaged("its curve rows do not have the header of curves.csv")
         }
-        point.rows = table.rows.map { f in
-            CurveRow(epoch: Double(f[2]) ?? 0, iteration: Int(f[3]) ?? 0, trainLoss: f[4].isEmpty ? nil : Double(f[4]),
-                     evalTrainLoss: f[5].isEmpty ? nil : Double(f[5]), testLoss: f[6].isEmpty ? nil : Double(f[6]),
-                     testAccuracy: f[7].isEmpty ? nil : Double(f[7]))
+        func number(_ cell: String, row: Int) throws -> Double? {
+            if cell.isEmpty { return nil }
+            guard let x = Double(cell) else { throw damaged("curve row \(row + 1) has '\(cell)' where a number belongs") }
+            return x
+        }
+        point.rows = try table.rows.enumerated().map { i, f in
+            guard let epoch = try number(f[2], row: i), let iteration = Int(f[3]) else {
+                throw damaged("curve row \(i + 1) has no epoch or iteration")
+            }
+            return CurveRow(epoch: epoch, iteration: iteration, trainLoss: try number(f[4], row: i),
+                            evalTrainLoss: try number(f[5], row: i), testLoss: try number(f[6], row: i),
+                            testAccuracy: try number(f[7], row: i))
         }
         return point
     }

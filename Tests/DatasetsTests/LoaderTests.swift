@@ -74,7 +74,7 @@ func writeSet(_ dir: TemporaryDirectory, images: [UInt8]? = nil, labels: [UInt8]
 @Test func extraBytesAreRefused() throws {
     let dir = TemporaryDirectory()
     try writeSet(dir, labels: Fixtures.idx(dimensions: [20], bytes: [UInt8](repeating: 1, count: 23)))
-    expectDatasetError("has 3 bytes after the 20 its header declares") { _ = try MNIST.load(directory: dir.path) }
+    expectDatasetError("has more data than its header declares: 20 bytes after the 8-byte header, but it holds 23") { _ = try MNIST.load(directory: dir.path) }
 }
 
 @Test func countMismatchIsRefused() throws {
@@ -96,7 +96,7 @@ func writeSet(_ dir: TemporaryDirectory, images: [UInt8]? = nil, labels: [UInt8]
 @Test func swappedFilesAreRefused() throws {
     let dir = TemporaryDirectory()
     try writeSet(dir, images: Fixtures.idx(dimensions: [20], bytes: [UInt8](repeating: 1, count: 20)))
-    expectDatasetError("has 1 dimensions; image files have 3") { _ = try MNIST.load(directory: dir.path) }
+    expectDatasetError("has the magic number of a labels file (0x00000801) where an images file (0x00000803) belongs") { _ = try MNIST.load(directory: dir.path) }
 }
 
 @Test func truncatedAndCorruptGzipAreRefused() throws {
@@ -135,9 +135,9 @@ func writeSet(_ dir: TemporaryDirectory, images: [UInt8]? = nil, labels: [UInt8]
 
 @Test func gzipHandlesConcatenatedMembers() throws {
     let joined = Fixtures.gzip([1, 2, 3]) + Fixtures.gzip([4, 5])
-    #expect(try Gzip.inflate(joined, file: "x") == [1, 2, 3, 4, 5])
+    #expect(try Gzip.inflate(joined, file: "x", limit: 5) == [1, 2, 3, 4, 5])
     let big = (0..<300_000).map { UInt8($0 % 251) }
-    #expect(try Gzip.inflate(Fixtures.gzip(big), file: "x") == big)
+    #expect(try Gzip.inflate(Fixtures.gzip(big), file: "x", limit: big.count) == big)
 }
 
 @Test func sha256KnownVectors() {

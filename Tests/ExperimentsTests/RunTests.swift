@@ -138,6 +138,40 @@ func curvesOfTinyRun(_ config: String) throws -> String {
     #expect(dir.read("hand/timings.csv")!.hasPrefix(TimingsCSV.header + "\nsgd,1,1,"))
 }
 
+/// The result files of a run replace the old ones together or not at all (issue 9, class 6):
+/// when the third file cannot be written, the first two are not replaced either. The manifest
+/// lists the SHA-256 of the files written with it.
+@Test func resultFilesAreReplacedTogetherOrNotAtAll() throws {
+    let dir = TemporaryDirectory()
+    let config = try ExperimentConfig.parse(JSON.parse(handConfig))
+    let problem = try config.loadProblem(dataDirectory: "")
+    let results = ExperimentRunner.train(config, problem: problem, threads: 1, progress: nil)
+    _ = try ResultsFolder.write(config, files: [], results: results, outRoot: dir.path, threads: 1, started: Date())
+    let names = ["curves.csv", "summary.csv", "timings.csv", "manifest.json"]
+    let old = names.map { dir.read("hand/\($0)") }
+    // Another run's results, and timings.csv's temporary name blocked by a folder.
+    let other = try ExperimentConfig.parse(JSON.parse(handConfig.replacingOccurrences(of: "\"epochs\": 3", with: "\"epochs\": 2")))
+    let otherResults = ExperimentRunner.train(other, problem: try other.loadProblem(dataDirectory: ""), threads: 1, progress: nil)
+    let blocker = OutputFiles.temporaryName(dir.file("hand/timings.csv"))
+    try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: false)
+    #expect(throws: OutputError.self) {
+        try ResultsFolder.write(other, files: [], results: otherResults, outRoot: dir.path, threads: 1, started: Date())
+    }
+    #expect(names.map { dir.read("hand/\($0)") } == old)
+    try FileManager.default.removeItem(atPath: blocker)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("hand")).sorted() == names.sorted())
+    // Unblocked, all four are replaced, and the manifest holds the others' hashes.
+    _ = try ResultsFolder.write(other, files: [], results: otherResults, outRoot: dir.path, threads: 1, started: Date())
+    #expect(zip(names.dropLast(), old.dropLast()).allSatisfy { dir.read("hand/\($0)") != $1 })
+    let manifest = try JSON.parse(dir.read("hand/manifest.json")!)
+    guard case .array(let listed)? = manifest["result_files"] else { Issue.record("no result_files"); return }
+    #expect(listed.count == 3)
+    for entry in listed {
+        guard case .string(let name)? = entry["name"], case .string(let hash)? = entry["sha256"] else { Issue.record("\(entry)"); continue }
+        #expect(SHA256.hex(Array(dir.read("hand/\(name)")!.utf8)) == hash, "\(name)")
+    }
+}
+
 let tinyMLP = """
 {"name": "tiny-mlp", "dataset": {"name": "mnist", "path": "m"},
  "model": {"kind": "mlp", "hidden": [20, 10], "dropout": {"input": 0.2, "hidden": 0.5}, "l2": 0.0001},

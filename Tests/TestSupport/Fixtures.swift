@@ -114,11 +114,18 @@ public enum Binary {
 
     /// With `killAfter`, the process is sent SIGKILL after that many seconds if still running
     /// (its status is then 9).
+    /// With `fileSizeLimit` (KiB), the binary runs under `ulimit -f`: no file it writes may grow
+    /// beyond that, as on a nearly full disk.
     public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                           killAfter: Double? = nil) throws -> Output {
+                           killAfter: Double? = nil, fileSizeLimit: Int? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        if let fileSizeLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "ulimit -f \(fileSizeLimit) && exec \"$0\" \"$@\"", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "ADAM_BENCH_DATA")
         for (k, v) in environment { env[k] = v }

@@ -1,0 +1,71 @@
+// What a careless or hostile user found (issue 9), end to end through the binary: damaged point
+// files, a full disk while results are replaced, misleading messages, progress totals.
+import Foundation
+import TestSupport
+import Testing
+
+/// Point files damaged in each way the report names: `collect` refuses them naming the file
+/// (exit 4) and a rerun trains the damaged point again, ending with the reference bytes.
+@Test func damagedPointFilesAreRefusedByCollectAndRetrainedByRun() throws {
+    let dir = try resumeWorkspace()
+    #expect(try runSurvive(dir, out: "ref", extra: ["--quiet"]).status == 0)
+    for shard in ["0/2", "1/2"] { #expect(try runSurvive(dir, out: "d", extra: ["--quiet", "--shard", shard]).status == 0) }
+    let file = dir.file("d/survive/points/00001.point")
+    let whole = try String(contentsOfFile: file, encoding: .utf8)
+    var lines = whole.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    lines.removeLast()  // the empty string after the last line break
+    let damages: [(String, String)] = [
+        ("cut short by 3 bytes", String(whole.dropLast(3))),
+        ("missing its last rows", (lines.dropLast(3) + [lines.last!]).joined(separator: "\n") + "\n"),
+        ("status weird", whole.replacingOccurrences(of: "# status ok", with: "# status weird")),
+        ("empty", ""),
+        ("rows after the end line", whole + lines[lines.count - 2] + "\n"),
+    ]
+    for (what, text) in damages {
+        try text.write(toFile: file, atomically: false, encoding: .utf8)
+        let collect = try Binary.run(["collect", "d/survive"], directory: dir.path)
+        #expect(collect.status == 4, "\(what): \(collect.status) \(collect.stderr)")
+        #expect(collect.stderr.contains("00001.point: is a damaged point file"), "\(what): \(collect.stderr)")
+        let rerun = try runSurvive(dir, out: "d")
+        #expect(rerun.status == 0, "\(what): \(rerun.stderr)")
+        #expect(rerun.stderr.contains("1 point files are damaged") && rerun.stderr.contains("ran 1 points, 3 already complete"),
+                "\(what): \(rerun.stderr)")
+        for name in ["curves.csv", "summary.csv"] {
+            #expect(dir.read("ref/survive/\(name)") == dir.read("d/survive/\(name)"), "\(what): \(name)")
+        }
+        // Rewritten whole (its timings differ, its rows do not).
+        let rewritten = try String(contentsOfFile: file, encoding: .utf8)
+        func rows(_ t: String) -> [Substring] { t.split(separator: "\n").filter { !$0.hasPrefix("#") } }
+        #expect(rows(rewritten) == rows(whole) && rewritten.contains("\n# end "), "\(what): the point file was not rewritten whole")
+    }
+}
+
+/// On a disk too full for the new results (here: a file-size limit under which the point files
+/// fit but curves.csv does not), the rerun fails (exit 4) and every old result file is left as
+/// it was: none of the new run's files stand beside the old ones, no temporaries remain.
+@Test func aFullDiskLeavesTheOldResultsWhole() throws {
+    let dir = try resumeWorkspace()
+    let resultFiles = ["curves.csv", "summary.csv", "timings.csv", "manifest.json"]
+    #expect(try runSurvive(dir, out: "r", extra: ["--quiet", "--epochs", "1"]).status == 0)
+    let old = resultFiles.map { dir.read("r/survive/\($0)") }
+    // The sizes of a full run, to place the limit between the largest point file (or the
+    // config record) and curves.csv.
+    #expect(try runSurvive(dir, out: "sizes", extra: ["--quiet", "--epochs", "20"]).status == 0)
+    func size(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: dir.file(path)))?[.size] as? Int) ?? 0 }
+    let largestPoint = ((0..<4).map { size("sizes/survive/points/0000\($0).point") } + [size("sizes/survive/points/config.json")]).max()!
+    let curves = size("sizes/survive/curves.csv")
+    let limitKiB = (largestPoint / 1024) + 1
+    try #require(largestPoint < limitKiB * 1024 && limitKiB * 1024 < curves, "point \(largestPoint) B, curves \(curves) B")
+    let full = try Binary.run(["run", "survive.json", "--out", "r", "--threads", "2", "--quiet", "--epochs", "20"],
+                              environment: ["ADAM_BENCH_DATA": dir.file("data")], directory: dir.path, fileSizeLimit: limitKiB)
+    #expect(full.status == 4 && full.stderr.contains("curves.csv: cannot be written"), "\(full.status) \(full.stderr)")
+    #expect(resultFiles.map { dir.read("r/survive/\($0)") } == old, "old result files were replaced")
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("r/survive"))
+    #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+    // With room again, the rerun uses the finished points and replaces all four files.
+    let again = try runSurvive(dir, out: "r", extra: ["--epochs", "20"])
+    #expect(again.status == 0 && again.stderr.contains("ran 0 points, 4 already complete"), "\(again.stderr)")
+    for name in ["curves.csv", "summary.csv"] { #expect(dir.read("r/survive/\(name)") == dir.read("sizes/survive/\(name)"), "\(name)") }
+    // The manifest lists the SHA-256 of the files written with it.
+    #expect(dir.read("r/survive/manifest.json")!.contains("\"result_files\""))
+}
