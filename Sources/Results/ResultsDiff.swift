@@ -1,61 +1,79 @@
 // Comparing two result files (curves.csv, summary.csv, …) cell by cell with tolerances, for CI:
 // rows are matched by their key columns, so reordered or missing rows are reported as such.
 import Config
+import Datasets
 import Foundation
 
-/// A CSV table as adam-bench writes it (no quoting needed: names are restricted), read strictly.
+/// A CSV table read as RFC 4180 defines it (what Python's csv module and spreadsheets write);
+/// adam-bench itself writes LF line ends and never needs quotes.
 public struct CSVTable: Sendable {
     public let header: [String]
     public let rows: [[String]]
 
     public static func read(_ path: String) throws -> CSVTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OutputError(path: path, problem: "cannot be read (does it exist?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw OutputError(path: path, problem: "is not UTF-8 text") }
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(path, limit: FileInput.resultLimit) } catch { throw OutputError(path: path, problem: error.message) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw OutputError(path: path, problem: "is not UTF-8 text") }
         return try parse(text, path: path)
     }
 
     public static func parse(_ text: String, path: String) throws -> CSVTable {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        while lines.last == "" { lines.removeLast() }
-        guard let first = lines.first, !first.isEmpty else { throw OutputError(path: path, problem: "is empty: expected a CSV header line") }
-        let header = try fields(first, path: path, line: 1)
+        var records = try records(text, path: path)
+        while let last = records.last, last.cells == [""] { records.removeLast() }
+        guard let first = records.first, first.cells != [""] else {
+            throw OutputError(path: path, problem: "is empty: expected a CSV header line")
+        }
+        let header = first.cells
         var rows: [[String]] = []
-        for (i, line) in lines.dropFirst().enumerated() {
-            let cells = try fields(line, path: path, line: i + 2)
-            guard cells.count == header.count else {
-                throw OutputError(path: path, problem: "line \(i + 2) has \(cells.count) cells but the header has \(header.count)")
+        for record in records.dropFirst() {
+            guard record.cells.count == header.count else {
+                throw OutputError(path: path, problem: "line \(record.line) has \(record.cells.count) cells but the header has \(header.count)")
             }
-            rows.append(cells)
+            rows.append(record.cells)
         }
         return CSVTable(header: header, rows: rows)
     }
 
-    /// The fields of one line; a field in double quotes may hold commas and doubled quotes.
-    static func fields(_ line: String, path: String, line number: Int) throws -> [String] {
-        var out: [String] = [], current = "", quoted = false, i = line.startIndex
-        while i < line.endIndex {
-            let c = line[i]
+    /// The records of RFC 4180 CSV: fields separated by commas, records by CRLF or LF, a final
+    /// record with or without a line end; a field in double quotes may hold commas, line breaks
+    /// and doubled quotes. `line` is the line a record starts on. A quote inside an unquoted
+    /// field, text after a closing quote, or a quoted field left open is an error naming the line.
+    static func records(_ text: String, path: String) throws -> [(line: Int, cells: [String])] {
+        var out: [(line: Int, cells: [String])] = []
+        var cells: [String] = [], field: [UInt8] = []
+        var quoted = false, closed = false, line = 1, recordLine = 1
+        func fail(_ problem: String) -> OutputError { OutputError(path: path, problem: "line \(line) \(problem)") }
+        func endField() { cells.append(String(decoding: field, as: UTF8.self)); field = []; closed = false }
+        func endRecord() { endField(); out.append((recordLine, cells)); cells = []; recordLine = line }
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
             if quoted {
-                if c == "\"" {
-                    let next = line.index(after: i)
-                    if next < line.endIndex && line[next] == "\"" { current.append("\""); i = next } else { quoted = false }
+                if c == UInt8(ascii: "\"") {
+                    if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") { field.append(c); i += 1 } else { quoted = false; closed = true }
                 } else {
-                    current.append(c)
+                    if c == 0x0A { line += 1 }
+                    field.append(c)
                 }
-            } else if c == "\"" && current.isEmpty {
+            } else if c == UInt8(ascii: ",") {
+                endField()
+            } else if c == 0x0A || (c == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A) {
+                if c == 0x0D { i += 1 }
+                line += 1
+                endRecord()
+            } else if closed {
+                throw fail("has text after the closing quote of a field; a quoted field ends at a comma or the line's end")
+            } else if c == UInt8(ascii: "\"") {
+                guard field.isEmpty else { throw fail("has a quote inside an unquoted field; quote the whole field and double the quote") }
                 quoted = true
-            } else if c == "," {
-                out.append(current)
-                current = ""
             } else {
-                current.append(c)
+                field.append(c)
             }
-            i = line.index(after: i)
+            i += 1
         }
-        if quoted { throw OutputError(path: path, problem: "line \(number) has an unterminated quoted field") }
-        out.append(current)
+        if quoted { throw OutputError(path: path, problem: "line \(recordLine) has a quoted field that is never closed") }
+        if !field.isEmpty || !cells.isEmpty || closed { endRecord() }
         return out
     }
 }
@@ -111,17 +129,22 @@ public struct ResultsDiff: Sendable {
         func keyOf(_ row: [String], _ header: [String]) -> String {
             keys.map { k in "\(k)=\(row[header.firstIndex(of: k)!])" }.joined(separator: " ")
         }
-        var actualByKey: [String: [String]] = [:]
-        var actualOrder: [String] = []
-        for row in actual.rows {
-            let k = keyOf(row, actual.header)
-            if actualByKey[k] == nil { actualOrder.append(k) }
-            actualByKey[k] = row
+        // A key that repeats is matched in order of appearance: its second row in EXPECTED
+        // against its second row in ACTUAL, and so on; such rows are named "(occurrence N)".
+        func occurrenceKeys(_ table: CSVTable) -> [String] {
+            var count: [String: Int] = [:]
+            return table.rows.map { row in
+                let k = keyOf(row, table.header)
+                count[k, default: 0] += 1
+                return count[k]! == 1 ? k : "\(k) (occurrence \(count[k]!))"
+            }
         }
+        var actualByKey: [String: [String]] = [:]
+        let actualOrder = occurrenceKeys(actual)
+        for (k, row) in zip(actualOrder, actual.rows) { actualByKey[k] = row }
         var seen = Set<String>()
         let shared = expected.header.filter { actual.header.contains($0) && !keys.contains($0) }
-        for row in expected.rows {
-            let k = keyOf(row, expected.header)
+        for (k, row) in zip(occurrenceKeys(expected), expected.rows) {
             seen.insert(k)
             guard let other = actualByKey[k] else { d.missingRows.append(k); continue }
             for column in shared {

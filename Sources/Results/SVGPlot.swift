@@ -59,18 +59,17 @@ public enum SVGPlot {
         let plotW = width - left - right, plotH = height - top - bottom
         let xs = p.series.flatMap { $0.points.filter { usable($0.y, log: p.logY) }.map(\.x) }
         let ys = p.series.flatMap { $0.points.map(\.y).filter { usable($0, log: p.logY) } }
-        var xMin = xs.min() ?? 0, xMax = xs.max() ?? 1
-        if xMin == xMax { xMin -= 0.5; xMax += 0.5 }
+        let xAxis = linearAxis(xs.min() ?? 0, xs.max() ?? 1, ticks: 6, roundLo: false, roundHi: false)
+        let xMin = xAxis.lo, xMax = xAxis.hi
         var yLo = p.yMin ?? ys.min() ?? (p.logY ? 0.1 : 0), yHi = p.yMax ?? ys.max() ?? 1
+        var yTicks: [Double] = []
         if p.logY {
             yLo = pow(10, floor(log10(max(yLo, 1e-300))))
-            yHi = pow(10, ceil(log10(max(yHi, yLo * 10))))
+            yHi = pow(10, ceil(log10(min(max(yHi, yLo * 10), 1e300))))
             if yHi <= yLo { yHi = yLo * 10 }
         } else {
-            if yLo == yHi { yLo -= 0.5; yHi += 0.5 }
-            let step = niceStep((yHi - yLo) / 5)
-            if p.yMin == nil { yLo = floor(yLo / step) * step }
-            if p.yMax == nil { yHi = ceil(yHi / step) * step }
+            let yAxis = linearAxis(yLo, yHi, ticks: 5, roundLo: p.yMin == nil, roundHi: p.yMax == nil)
+            (yLo, yHi, yTicks) = (yAxis.lo, yAxis.hi, yAxis.ticks)
         }
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
         func py(_ y: Double) -> Double {
@@ -81,13 +80,10 @@ public enum SVGPlot {
         s += "<text x=\"\(fmt(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(p.title))</text>\n"
         s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#333\"/>\n"
         // x ticks
-        let xStep = niceStep((xMax - xMin) / 6)
-        var x = ceil(xMin / xStep) * xStep
-        while x <= xMax + xStep * 1e-9 {
+        for x in xAxis.ticks {
             let X = px(x)
             s += "<line x1=\"\(fmt(X))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(X))\" y2=\"\(fmt(top + plotH + 5))\" stroke=\"#333\"/>"
             s += "<text x=\"\(fmt(X))\" y=\"\(fmt(top + plotH + 19))\" text-anchor=\"middle\">\(tickLabel(x))</text>\n"
-            x += xStep
         }
         // y ticks (decades on a log axis, with unlabelled 2…9 minor ticks when few decades show)
         if p.logY {
@@ -106,13 +102,10 @@ public enum SVGPlot {
                 }
             }
         } else {
-            let yStep = niceStep((yHi - yLo) / 5)
-            var y = ceil(yLo / yStep - 1e-9) * yStep
-            while y <= yHi + yStep * 1e-9 {
+            for y in yTicks {
                 let Y = py(y)
                 s += "<line x1=\"\(fmt(left - 5))\" y1=\"\(fmt(Y))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(Y))\" stroke=\"#ddd\"/>"
                 s += "<text x=\"\(fmt(left - 8))\" y=\"\(fmt(Y + 4))\" text-anchor=\"end\">\(tickLabel(y))</text>\n"
-                y += yStep
             }
         }
         s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 12))\" text-anchor=\"middle\">\(escape(p.xLabel))</text>\n"
@@ -155,6 +148,32 @@ public enum SVGPlot {
         ["", " stroke-dasharray=\"6,3\"", " stroke-dasharray=\"2,2\""][(i / palette.count) % 3]
     }
 
+    /// A linear axis over [lo, hi] for any finite input (constant, huge, tiny or mixed ranges):
+    /// an interval of nonzero width, widened to whole steps where `roundLo`/`roundHi` allow, and
+    /// at most a few dozen ticks inside it, counted by integers so that no loop can stall when a
+    /// step is below the values' precision. Non-finite inputs are treated as 0 and 1.
+    static func linearAxis(_ lo: Double, _ hi: Double, ticks target: Int, roundLo: Bool, roundHi: Bool)
+        -> (lo: Double, hi: Double, ticks: [Double]) {
+        let limit = 1e300  // keeps hi - lo and every product below finite
+        var lo = lo.isFinite ? min(max(lo, -limit), limit) : 0, hi = hi.isFinite ? min(max(hi, -limit), limit) : 1
+        if lo > hi { swap(&lo, &hi) }
+        if lo == hi {
+            // Widen by a tenth of the value (half a unit around zero): adding 0.5 to 1e16 is no change.
+            let pad = lo == 0 ? 0.5 : max(abs(lo) * 0.1, Double.leastNormalMagnitude)
+            lo -= pad
+            hi += pad
+        }
+        let step = niceStep((hi - lo) / Double(target))
+        guard lo + step != lo, hi - step != hi else { return (lo, hi, [lo, hi]) }
+        if roundLo { lo = max(-limit, floor(lo / step) * step) }
+        if roundHi { hi = min(limit, ceil(hi / step) * step) }
+        let first = ceil(lo / step - 1e-9), last = floor(hi / step + 1e-9)
+        guard first.isFinite, last.isFinite, last >= first, last - first <= Double(4 * target) else { return (lo, hi, [lo, hi]) }
+        let ticks = (0...Int(last - first)).map { (first + Double($0)) * step }
+        // Denormal ranges can round to a single tick: label the ends instead.
+        return ticks.count >= 2 ? (lo, hi, ticks) : (lo, hi, [lo, hi])
+    }
+
     /// 1, 2 or 5 times a power of ten, near `raw`.
     static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
@@ -164,8 +183,9 @@ public enum SVGPlot {
     }
 
     static func tickLabel(_ v: Double) -> String {
+        if v != 0 && (abs(v) >= 1e9 || abs(v) < 1e-4) { return String(format: "%.4g", v) }
         let r = (v * 1e6).rounded() / 1e6
-        if r == r.rounded() && abs(r) < 1e9 { return String(Int(r)) }
+        if r == r.rounded() { return String(Int(r)) }
         var s = String(format: "%.4f", r)
         while s.hasSuffix("0") { s.removeLast() }
         return s

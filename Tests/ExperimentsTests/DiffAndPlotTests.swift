@@ -108,3 +108,80 @@ func plotsAreWellFormedSVGWithEveryArm(_ logY: Bool) throws {
         do { _ = try PlotSettings.parse(JSON.parse(json)); Issue.record("accepted \(json)") } catch let e as ConfigError { #expect(e.path == path) }
     }
 }
+
+/// Axis computation terminates with a handful of finite ticks inside the axis for every finite
+/// input (issue 9, class 4): constant, huge, tiny, denormal, negative and mixed ranges, on
+/// linear and log axes, through the whole renderer (a curve of 1e16s used to hang it).
+@Test func axesTerminateWithFewTicksForEveryFiniteRange() {
+    var values: [Double] = [0, -0.0, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+    for e in stride(from: -320, through: 308, by: 7) {
+        let x = pow(10, Double(e))
+        values += [x, -x, x * 1.7, x.nextUp]
+    }
+    var cases = 0
+    for lo in values {
+        for hi in [lo, lo.nextUp, lo * (1 + 1e-15), lo + 1, lo * 2, -lo, 1e16, 3] where hi.isFinite {
+            for (roundLo, roundHi) in [(true, true), (false, false)] {
+                let axis = SVGPlot.linearAxis(lo, hi, ticks: 5, roundLo: roundLo, roundHi: roundHi)
+                #expect(axis.lo.isFinite && axis.hi.isFinite && axis.lo < axis.hi, "\(lo) \(hi): \(axis.lo) \(axis.hi)")
+                #expect((2...21).contains(axis.ticks.count) && axis.ticks.allSatisfy { $0.isFinite }, "\(lo) \(hi): \(axis.ticks.count)")
+                cases += 1
+            }
+        }
+    }
+    #expect(cases > 1000)
+    // The renderer on the shapes of the report: a diverged quadratic's 1e16s, constant curves.
+    for ys in [[1e16, 1e16, 1e16], [1e16, 2e16, 5e17], [0.25, 0.25], [1e-310, 1e-310], [-3e300, 3e300], [1e300, 1e300]] {
+        let series = [PlotSeries(name: "q", points: ys.enumerated().map { (Double($0.offset), $0.element) }, diverged: false)]
+        for logY in [false, true] {
+            let svg = SVGPlot.render([PlotPanel(title: "t", xLabel: "epochs", yLabel: "loss", logY: logY, series: series)])
+            #expect(isWellFormedXML(svg), "\(ys)")
+        }
+    }
+}
+
+/// RFC 4180 (issue 9, class 9): CRLF or LF, quoted fields with commas, doubled quotes and line
+/// breaks, a last line with or without its line end all read to the same table.
+@Test func csvIsReadAsRFC4180() throws {
+    let lf = "arm,seed,note\nadam,1,\"a, b\"\nsgd,2,\"say \"\"hi\"\"\nthen go\"\n"
+    let expected = [["adam", "1", "a, b"], ["sgd", "2", "say \"hi\"\nthen go"]]
+    for text in [lf, lf.replacingOccurrences(of: "\n", with: "\r\n"), String(lf.dropLast()),
+                 String(lf.replacingOccurrences(of: "\n", with: "\r\n").dropLast())] {  // "\r\n" is one Character
+        let t = try table(text)
+        // A CRLF inside a quoted field is kept as written; compare with line ends normalised.
+        #expect(t.header == ["arm", "seed", "note"])
+        #expect(t.rows.map { $0.map { $0.replacingOccurrences(of: "\r\n", with: "\n") } } == expected, "\(text.debugDescription)")
+    }
+    // Python's csv module writes CRLF: a whole curves file so written diffs equal to ours.
+    let crlf = try table(expectedCurves.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n")
+    #expect(ResultsDiff.compare(expected: try table(expectedCurves), actual: crlf, rtol: 0, atol: 0).isEqual)
+    for (bad, fragment) in [("a,b\n1,\"2\n", "line 2 has a quoted field that is never closed"),
+                            ("a,b\n1,\"2\"x\n", "line 2 has text after the closing quote"),
+                            ("a,b\n1,2\"3\n", "line 2 has a quote inside an unquoted field"),
+                            ("a,b\n\"1\n2\",3\n4\n", "line 4 has 1 cells but the header has 2")] {
+        do { _ = try table(bad); Issue.record("accepted \(bad.debugDescription)") } catch let e as OutputError {
+            #expect(e.problem.contains(fragment), "\(e)")
+        }
+    }
+}
+
+/// A key that repeats (issue 9, class 8) is matched in order of appearance: a file never
+/// differs from itself, and a changed second occurrence is named as such.
+@Test func repeatedKeysAreMatchedInOrderOfAppearance() throws {
+    let twice = expectedCurves + "\nadam,1,1,10,0.7,0.6,0.65,0.8"
+    let t = try table(twice)
+    #expect(ResultsDiff.compare(expected: t, actual: t, rtol: 0, atol: 0).isEqual)
+    let changed = try table(twice.replacingOccurrences(of: "0.7,0.6,0.65,0.8", with: "0.7,0.6,0.65,0.81"))
+    let d = ResultsDiff.compare(expected: t, actual: changed, rtol: 0, atol: 0)
+    #expect(d.differences.map(\.key) == ["arm=adam seed=1 iteration=10 (occurrence 2)"] && d.differences[0].column == "test_accuracy")
+    let once = ResultsDiff.compare(expected: t, actual: try table(expectedCurves), rtol: 0, atol: 0)
+    #expect(once.missingRows == ["arm=adam seed=1 iteration=10 (occurrence 2)"])
+}
+
+/// The relative error is measured against the expected value (mutation: against the actual).
+@Test func relativeErrorIsAgainstTheExpectedValue() throws {
+    let e = try table("arm,seed,iteration,x\na,1,0,1\n"), a = try table("arm,seed,iteration,x\na,1,0,1.5\n")
+    #expect(!ResultsDiff.compare(expected: e, actual: a, rtol: 0.4, atol: 0).isEqual)  // 0.5 / 1 > 0.4
+    #expect(ResultsDiff.compare(expected: e, actual: a, rtol: 0.5, atol: 0).isEqual)
+    #expect(ResultsDiff.compare(expected: a, actual: e, rtol: 0.34, atol: 0).isEqual)  // 0.5 / 1.5 < 0.34
+}
