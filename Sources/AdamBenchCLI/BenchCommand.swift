@@ -46,9 +46,11 @@ enum BenchCommand {
             guard a.positional.count == 2 else { throw UsageError("bench train takes one config: adam-bench bench train CONFIG") }
             let config = try ExperimentConfig.load(a.positional[1])
             let dataDir = try a.dataDirectory()
-            guard case .supervised(let data, let m, _) = try config.loadProblem(dataDirectory: dataDir) else {
+            let problem = try config.loadProblem(dataDirectory: dataDir)
+            guard case .supervised(let data, let m, _) = problem else {
                 throw UsageError("bench train needs a config with a dataset and a model")
             }
+            try problem.checkMemory(config, threads: threadCounts.max() ?? 1)
             emit("config,arm,threads,batch_size,examples_per_second,ms_per_step,peak_rss_mb")
             for threads in threadCounts {
                 for f in Benchmarks.train(config, data: data, model: m, threads: threads) {

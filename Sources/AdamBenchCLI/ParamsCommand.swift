@@ -21,6 +21,7 @@ enum ParamsCommand {
                 printErr("adam-bench: note: data not read (\(e.file)); sizes are those of standard \(config.dataset.name)")
             }
         }
+        try problem?.checkMemory(config, threads: 1)
         print(ParameterTable.csv(config.parameterTable(problem: problem)), terminator: "")
     }
 }

@@ -69,6 +69,7 @@ enum RunCommand {
         for config in configs {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
+            try problem.checkMemory(config, threads: options.threads)
             let plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
             if !plan.damaged.isEmpty {
                 printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")

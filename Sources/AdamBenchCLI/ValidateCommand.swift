@@ -12,23 +12,26 @@ enum ValidateCommand {
         let options = try SharedOptions(a)
         for config in try options.loadConfigs(a.positional) {
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
-            print(plan(config, problem))
+            try problem.checkMemory(config, threads: options.threads)
+            print(plan(config, problem, threads: options.threads))
         }
     }
 
-    static func plan(_ c: ExperimentConfig, _ problem: Problem) -> String {
+    static func plan(_ c: ExperimentConfig, _ problem: Problem, threads: Int) -> String {
         var lines = ["\(c.source): ok", "  experiment  \(c.name)" + (c.description.isEmpty ? "" : ": \(c.description)")]
         let t = c.training
         let seeds = t.seeds.map(String.init).joined(separator: ", ")
         switch problem {
         case .supervised(let data, let m, let start):
-            let model = makeModel(m, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
             let perEpoch = c.iterationsPerEpoch(trainCount: data.train.count)
             let batch = t.fullBatch ? data.train.count : min(t.batchSize, data.train.count)
             lines.append("  dataset     \(data.name): \(data.train.count) training and \(data.test.count) test examples, \(data.inputSize) features, \(data.classes) classes")
             for f in data.files { lines.append("              \(f.path)  sha256 \(f.contentSHA256.prefix(16))…") }
             let initText = start.map { "from \($0.file.path) (sha256 \($0.file.sha256.prefix(16))…)" } ?? m.initialization.name
-            lines.append("  model       \(m.kind.rawValue), \(model.parameterCount) parameters, l2 \(formatNumber(m.l2)), init \(initText)")
+            lines.append("  model       \(m.kind.rawValue), \(MemoryEstimate.formatCount(MemoryEstimate.shape(m, inputSize: data.inputSize, classes: data.classes).parameters)) parameters, l2 \(formatNumber(m.l2)), init \(initText)")
+            if let e = problem.memoryEstimate(c, threads: threads) {
+                lines.append("  memory      \(e.summary), of \(MemoryEstimate.format(MemoryEstimate.machineBytes)) here")
+            }
             lines.append("  training    \(t.epochs) epochs x \(perEpoch) iterations (batch \(batch)\(t.shuffle ? ", shuffled" : ", file order")) = \(t.epochs * perEpoch) iterations per arm; seeds \(seeds)")
         case .objective(let o):
             lines.append("  objective   \(c.dataset.name) in \(o.dimension) dimensions, full batch")

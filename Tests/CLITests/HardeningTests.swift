@@ -69,3 +69,23 @@ import Testing
     // The manifest lists the SHA-256 of the files written with it.
     #expect(dir.read("r/survive/manifest.json")!.contains("\"result_files\""))
 }
+
+/// Models that cannot fit (issue 9, class 2) are refused before anything is allocated, by
+/// `validate` and `run` alike (exit 2, both figures in the message, no results folder); a model
+/// that fits gets its estimate printed by `validate`.
+@Test(arguments: ["[100000, 100000]", "[1e9]", "[1e15, 1e15]"])
+func modelsThatCannotFitAreRefusedBeforeAllocating(_ hidden: String) throws {
+    let dir = try resumeWorkspace()
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"hidden\": [24]", with: "\"hidden\": \(hidden)"), to: "huge.json")
+    let env = ["ADAM_BENCH_DATA": dir.file("data")]
+    for command in ["validate", "run"] {
+        let start = Date()
+        let r = try Binary.run([command, "huge.json", "--out", "out"], environment: env, directory: dir.path)
+        #expect(r.status == 2, "\(command): \(r.status) \(r.stderr)")
+        #expect(r.stderr.contains("huge.json: model: needs about") && r.stderr.contains("but this machine has"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(start) < 10, "\(command) took \(Date().timeIntervalSince(start)) s")
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out/survive")))
+    let ok = try Binary.run(["validate", "survive.json"], environment: env, directory: dir.path)
+    #expect(ok.status == 0 && ok.stdout.contains("memory      about") && ok.stdout.contains("mlp, 2674 parameters"), "\(ok.stdout)")
+}

@@ -124,3 +124,20 @@ func initObjectErrorsNameTheirPath(_ c: (String, String)) throws {
         #expect(e.path == c.1, "\(e)")
     }
 }
+
+/// The memory estimate's closed-form parameter count equals the built model's, for each kind.
+@Test func memoryEstimateCountsParametersAsTheModelsDo() throws {
+    let models = ["{\"kind\": \"logistic-regression\"}", "{\"kind\": \"mlp\", \"hidden\": [7]}",
+                  "{\"kind\": \"mlp\", \"hidden\": [13, 5, 3]}", "{\"kind\": \"vae\", \"hidden\": [9], \"latent\": 4}"]
+    for model in models {
+        let config = try ExperimentConfig.parse(JSON.parse("""
+        {"name": "m", "dataset": {"name": "mnist", "path": "m"}, "model": \(model),
+         "training": {"epochs": 1}, "arms": [{"name": "a", "optimizer": "adam", "lr": 0.001}]}
+        """))
+        let m = config.model!
+        let built = makeModel(m, inputSize: 37, classes: 6, maxBatch: 1, threads: 1).parameterCount
+        #expect(MemoryEstimate.shape(m, inputSize: 37, classes: 6).parameters == Double(built), "\(model)")
+    }
+    #expect(MemoryEstimate.format(1.5e9) == "1.5 GB" && MemoryEstimate.format(999) == "999 bytes")
+    #expect(MemoryEstimate.formatCount(2674) == "2674" && MemoryEstimate.formatCount(1e18) == "1e+18")
+}
