@@ -118,10 +118,10 @@ extension ExperimentConfig {
 
     public static func parse(_ json: JSON, source: String = "") throws -> ExperimentConfig {
         var root = try ObjectReader(json, path: "")
-        guard let name = try root.string("name") else { throw ConfigError(path: "name", "is required (it names the results folder)") }
+        guard let name = try root.string("name") else { throw root.missing("name", "is required (it names the results folder)") }
         try checkName(name, path: "name")
         let description = try root.string("description") ?? ""
-        guard let datasetJSON = root.raw("dataset") else { throw ConfigError(path: "dataset", "is required") }
+        guard let datasetJSON = root.raw("dataset") else { throw root.missing("dataset", "is required") }
         let dataset = try parseDataset(datasetJSON)
         var model: ModelConfig? = nil
         if let m = root.raw("model") {
@@ -130,11 +130,11 @@ extension ExperimentConfig {
             }
             model = try parseModel(m)
         } else if !dataset.isSynthetic {
-            throw ConfigError(path: "model", "is required for dataset \(dataset.name) (e.g. {\"kind\": \"logistic-regression\"})")
+            throw root.missing("model", "is required for dataset \(dataset.name) (e.g. {\"kind\": \"logistic-regression\"})")
         }
-        guard let trainingJSON = root.raw("training") else { throw ConfigError(path: "training", "is required") }
+        guard let trainingJSON = root.raw("training") else { throw root.missing("training", "is required") }
         let training = try parseTraining(trainingJSON, synthetic: dataset.isSynthetic)
-        guard let armsJSON = root.raw("arms") else { throw ConfigError(path: "arms", "is required: a list of optimizer settings") }
+        guard let armsJSON = root.raw("arms") else { throw root.missing("arms", "is required: a list of optimizer settings") }
         guard case .array(let items) = armsJSON, !items.isEmpty else {
             throw ConfigError(path: "arms", "must be a non-empty array of arms")
         }

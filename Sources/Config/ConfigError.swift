@@ -88,6 +88,16 @@ struct ObjectReader {
         return try items.enumerated().map { try Self.number($1, path: "\(at(key))[\($0)]") }
     }
 
+    /// The error for a required key that is absent; when an unread key is a near miss for it
+    /// (`"trainig"`), the message says so.
+    func missing(_ key: String, _ message: String) -> ConfigError {
+        var text = message
+        if let near = pairs.map(\.0).first(where: { !used.contains($0) && $0 != key && closest($0, in: [key]) == key }) {
+            text += "; the config has \"\(near)\": did you mean \"\(key)\"?"
+        }
+        return ConfigError(path: at(key), text)
+    }
+
     /// Every key not read is an error, with the closest valid key when one is near.
     func finish(_ context: String, allowed: [String]) throws {
         for (key, _) in pairs where !used.contains(key) {

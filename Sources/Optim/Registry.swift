@@ -8,6 +8,15 @@ public enum HyperValue: Sendable, Equatable, CustomStringConvertible {
     case flag(Bool)
     case choice(String)
 
+    /// The value with its JSON type, for messages where the type is what is wrong.
+    public var typed: String {
+        switch self {
+        case .number: return "the number \(description)"
+        case .flag(let b): return "the boolean \(b)"
+        case .choice(let s): return "the string \"\(s)\""
+        }
+    }
+
     public var description: String {
         switch self {
         case .number(let x): return formatNumber(x)
@@ -25,10 +34,10 @@ public enum HyperDomain: Sendable {
     public func check(_ value: HyperValue) -> String? {
         switch (self, value) {
         case (.flag, .flag): return nil
-        case (.flag, _): return "must be true or false, got \(value)"
+        case (.flag, _): return "must be true or false, got \(value.typed)"
         case (.choice(let options), .choice(let s)):
             return options.contains(s) ? nil : "must be one of \(options.joined(separator: ", ")), got \"\(s)\""
-        case (.choice(let options), _): return "must be one of \(options.joined(separator: ", ")), got \(value)"
+        case (.choice(let options), _): return "must be one of \(options.joined(separator: ", ")) (a string), got \(value.typed)"
         case (_, .number(let x)):
             guard x.isFinite else { return "must be a finite number, got \(value)" }
             switch self {
@@ -38,7 +47,9 @@ public enum HyperDomain: Sendable {
             case .decayFactor: return x > 0 && x <= 1 ? nil : "must be in (0, 1], got \(value)"
             default: return nil
             }
-        default: return "must be a number, got \(value)"
+        default:
+            if case .choice(let s) = value, Double(s) != nil { return "must be a number, got the string \"\(s)\" (write it without quotes)" }
+            return "must be a number, got \(value.typed)"
         }
     }
 

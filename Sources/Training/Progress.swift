@@ -33,17 +33,17 @@ public final class StderrProgress: ProgressSink, @unchecked Sendable {
             guard ContinuousClock.now - lastDraw > .milliseconds(100) || done == totalEpochs else { return }
             lastDraw = ContinuousClock.now
             let line = "\(experiment): " + order.compactMap { latest[$0] }.joined(separator: " | ") + "  ETA \(eta())"
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + terminalSafe(line)).utf8))
         } else {
             let line = "\(experiment) \(arm) seed \(seed): epoch \(epoch)/\(epochs)  train_loss \(loss)\(accuracy)  \(String(format: "%.2f", seconds)) s  ETA \(eta())\n"
-            FileHandle.standardError.write(Data(line.utf8))
+            FileHandle.standardError.write(Data(terminalSafe(line).utf8))
         }
     }
 
     public func notice(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        FileHandle.standardError.write(Data(((live ? "\r\u{1B}[K" : "") + "adam-bench: note: " + text + "\n").utf8))
+        FileHandle.standardError.write(Data(((live ? "\r\u{1B}[K" : "") + "adam-bench: note: " + terminalSafe(text) + "\n").utf8))
     }
 
     /// Ends the live line.
@@ -55,7 +55,9 @@ public final class StderrProgress: ProgressSink, @unchecked Sendable {
         guard done > 0 else { return "?" }
         let d = ContinuousClock.now - started
         let elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        let remaining = Int((elapsed * Double(totalEpochs - done) / Double(done)).rounded())
+        // Totals count only the work that will run (a sweep's expanded grid, less what its
+        // checkpoints and finished points already hold); never below zero regardless.
+        let remaining = Int((elapsed * Double(max(0, totalEpochs - done)) / Double(done)).rounded())
         return remaining >= 60 ? "\(remaining / 60)m\(String(format: "%02d", remaining % 60))s" : "\(remaining)s"
     }
 }

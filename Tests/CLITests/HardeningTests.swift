@@ -89,3 +89,56 @@ func modelsThatCannotFitAreRefusedBeforeAllocating(_ hidden: String) throws {
     let ok = try Binary.run(["validate", "survive.json"], environment: env, directory: dir.path)
     #expect(ok.status == 0 && ok.stdout.contains("memory      about") && ok.stdout.contains("mlp, 2674 parameters"), "\(ok.stdout)")
 }
+
+/// Every message names the file, the JSON path or flag, what was found and what is expected
+/// (issue 9, class 10).
+@Test func messagesSayWhatWasFoundAndWhatIsExpected() throws {
+    let dir = try resumeWorkspace()
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"training\"", with: "\"trainig\""), to: "misspelt.json")
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"lr\": 0.003", with: "\"lr\": \"0.05\""), to: "string.json")
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"epochs\": 6", with: "\"epochs\": 1e18"), to: "epochs.json")
+    #expect(symlink("loop-b", dir.file("loop-a")) == 0 && symlink("loop-a", dir.file("loop-b")) == 0)
+    try FileManager.default.createDirectory(atPath: dir.file("folder.json"), withIntermediateDirectories: false)
+    let cases: [(String, String)] = [
+        ("misspelt.json", "misspelt.json: training: is required; the config has \"trainig\": did you mean \"training\"?"),
+        ("string.json", "string.json: arms[0].lr: must be a number, got the string \"0.05\" (write it without quotes)"),
+        ("epochs.json", "epochs.json: training.epochs: must be at most 1000000, got 1e+18"),
+        ("loop-a", "loop-a: is a loop of symbolic links"),
+        ("folder.json", "folder.json: is a directory, not a file"),
+        ("/dev/null", "/dev/null: is a character device, not a regular file"),
+    ]
+    for (file, message) in cases {
+        let r = try Binary.run(["validate", file], environment: ["ADAM_BENCH_DATA": dir.file("data")], directory: dir.path)
+        #expect(r.status == 2 && r.stderr.contains(message), "\(file): \(r.status) \(r.stderr)")
+    }
+    // A corrupt points/config.json is named by collect.
+    try FileManager.default.createDirectory(atPath: dir.file("r/x/points"), withIntermediateDirectories: true)
+    _ = dir.write("{\"config\": {", to: "r/x/points/config.json")
+    let collect = try Binary.run(["collect", "r/x"], directory: dir.path)
+    #expect(collect.status == 4 && collect.stderr.contains("r/x/points/config.json: is not valid JSON (line 1, column 13"), "\(collect.stderr)")
+    // Command-line and environment mistakes.
+    let env = ["ADAM_BENCH_DATA": dir.file("data")]
+    for (arguments, environment, message) in [(["--arms", "adam,adam"], env, "--arms: 'adam' is named twice"),
+                                              (["--arms", "adam,"], env, "--arms: give arm names separated by commas"),
+                                              ([], ["ADAM_BENCH_DATA": ""], "ADAM_BENCH_DATA is set but empty")] {
+        let r = try Binary.run(["validate", "survive.json"] + arguments, environment: environment, directory: dir.path)
+        #expect(r.status == 2 && r.stderr.contains(message), "\(arguments): \(r.stderr)")
+    }
+}
+
+/// A sweep's progress counts the epochs its expanded grid will run (issue 9, class 11): every
+/// ETA is a non-negative duration, and the last epoch line says 0s.
+@Test func sweepProgressNeverShowsANegativeETA() throws {
+    let dir = TemporaryDirectory()
+    _ = dir.write("""
+    {"name": "eta", "dataset": {"name": "rosenbrock"},
+     "training": {"epochs": 300, "log_every": 100, "eval_every_epochs": 100},
+     "arms": [{"name": "adam", "optimizer": "adam", "lr": 0.001}, {"name": "sgd", "optimizer": "sgd", "lr": 0.0001}],
+     "sweep": {"arm": "adam", "grid": {"lr": [0.0001, 0.001, 0.01, 0.1]}}}
+    """, to: "eta.json")
+    let r = try Binary.run(["sweep", "eta.json", "--threads", "1"], directory: dir.path)
+    #expect(r.status == 0, "\(r.stderr)")
+    let etas = r.stderr.split(separator: "\n").compactMap { line in line.range(of: "ETA ").map { String(line[$0.upperBound...]) } }
+    #expect(etas.count >= 4 && etas.allSatisfy { !$0.hasPrefix("-") && $0 != "?" }, "\(etas)")
+    #expect(etas.last == "0s", "\(etas)")
+}
