@@ -83,6 +83,17 @@ func writeSet(_ dir: TemporaryDirectory, images: [UInt8]? = nil, labels: [UInt8]
     expectDatasetError("holds 19 labels but", file: "train-labels-idx1-ubyte") { _ = try MNIST.load(directory: dir.path) }
 }
 
+/// The boundary: label 10 with 10 classes is refused, label 9 accepted.
+@Test func labelTenIsRefusedAndNineAccepted() throws {
+    let dir = TemporaryDirectory()
+    var labels = [UInt8](repeating: 9, count: 20)
+    try writeSet(dir, labels: Fixtures.idx(dimensions: [20], bytes: labels))
+    #expect(try MNIST.load(directory: dir.path).train.labels.allSatisfy { $0 == 9 })
+    labels[19] = 10
+    try writeSet(dir, labels: Fixtures.idx(dimensions: [20], bytes: labels))
+    expectDatasetError("has label 10 at index 19; labels must be 0...9") { _ = try MNIST.load(directory: dir.path) }
+}
+
 @Test func badLabelIsRefused() throws {
     let dir = TemporaryDirectory()
     var labels = [UInt8](repeating: 3, count: 20)

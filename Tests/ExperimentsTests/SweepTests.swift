@@ -150,3 +150,22 @@ let tuneConfig = """
     let bad = tuneConfig.replacingOccurrences(of: "\"select\": \"final_eval_train_loss\"", with: "\"select\": \"lowest\"")
     do { _ = try ExperimentConfig.parse(JSON.parse(bad)); Issue.record("accepted") } catch let e as ConfigError { #expect(e.path == "tune.select") }
 }
+
+/// A point's fingerprint covers its seed and its own arm (mutations: either left out). A rerun
+/// with another seed list, or other grid values, must not reuse the old points under new labels.
+@Test func fingerprintsCoverTheSeedAndThePointsOwnArm() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
+    let arms = c.runArms
+    #expect(arms.count >= 2)
+    let fp = c.fingerprint(arms[0], seed: 1, files: [])
+    #expect(fp == c.fingerprint(arms[0], seed: 1, files: []))
+    #expect(fp != c.fingerprint(arms[0], seed: 2, files: []))
+    #expect(fp != c.fingerprint(arms[1], seed: 1, files: []))
+    // End to end: other seeds rerun every point.
+    let problem = try c.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    let first = try Points.run(c, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    let reseeded = try c.applying(ConfigOverrides(seed: 99))
+    let second = try Points.run(reseeded, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    #expect(first.ran == first.total && second.ran == second.total && second.skipped == 0)
+}

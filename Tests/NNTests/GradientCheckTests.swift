@@ -28,7 +28,9 @@ func logisticRegressionGradientMatchesFiniteDifferences(_ c: (n: Int, l2: Float)
     let model = LogisticRegression(inputSize: d, classes: classes, maxBatch: 16)
     var rng = RNG(seed: 11)
     var params = [Float](repeating: 0, count: model.parameterCount)
-    model.initialize(&params, .normal(std: 0.5), rng: &rng)
+    // Every parameter random, biases included: with biases at 0, L2 wrongly applied to them
+    // would add nothing and pass unseen.
+    for i in params.indices { params[i] = Float(rng.normal() * 0.25) }
     let x = (0..<(c.n * d)).map { _ in rng.uniform() }
     let labels = (0..<c.n).map { _ in Int32(rng.below(classes)) }
     func loss(_ p: [Float]) -> Double {
@@ -157,6 +159,10 @@ func mlpGradientMatchesFiniteDifferencesWithMasksFixed(_ c: MLPCase) {
     let first = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2, firstRow: 0)
     let second = model.evaluate(parameters: params, x: x, labels: [0, 1], count: 2, firstRow: 0)
     #expect(first.lossSum == second.lossSum)
+    // The same weights without dropout give the same evaluation: nothing is dropped or scaled.
+    let plain = MLP(inputSize: 4, hidden: [5], classes: 2, activation: .relu, inputDropout: 0, hiddenDropout: 0, maxBatch: 4)
+    let reference = plain.evaluate(parameters: params, x: x, labels: [0, 1], count: 2, firstRow: 0)
+    #expect(first.lossSum == reference.lossSum && first.correct == reference.correct)
 }
 
 @Test(arguments: [Activation.softplus, .tanh])

@@ -326,3 +326,11 @@ func savedStateContinuesBitForBit(_ c: (String, [String: HyperValue])) {
         #expect(x == y && b.steps == 5)
     }
 }
+
+/// AdaGrad's default ε is SPEC's 1e-10, seen in one step where ε matters: g = 1e-10 gives
+/// √s = 1e-10, so the step is lr·g/(2e-10) = lr/2 = 0.005 (with ε = 1e-8 it would be 0.0001).
+@Test func adagradDefaultEpsilonShowsInAStepWhereItMatters() {
+    #expect(hyper("adagrad").number("eps") == 1e-10)
+    let theta = trajectory("adagrad", [:], gradients: [1e-10])
+    #expect(abs(theta[0] - (1 - 0.005)) < 1e-6, "\(theta)")
+}
