@@ -13,7 +13,13 @@ first=${1:-1}
 last=${2:-100000}
 
 mkdir -p "$scratch"
-rsync -a --delete --exclude .git --exclude results --exclude .build "$root/" "$scratch/" --filter 'P .build/'
+# A fresh copy of the sources each time; the scratch .build is kept for incremental builds.
+for item in "$root"/* "$root"/.ci; do
+    name=$(basename "$item")
+    case "$name" in results|data) continue ;; esac
+    rm -rf "${scratch:?}/$name"
+    cp -a "$item" "$scratch/$name"
+done
 
 killed=0; survived=0; n=0
 while IFS= read -r line; do

@@ -96,7 +96,9 @@ enum HelpText {
 
     Compares two result files cell by cell. Rows are matched by their key columns (arm, seed,
     iteration for curves.csv; arm, seed for summary.csv), so missing and extra rows are reported
-    as such. Two cells agree when both are empty, both NaN, equal as text, or numbers with
+    as such; a key that repeats is matched in order of appearance ("(occurrence 2)"). Files are
+    read as RFC 4180 CSV (CRLF or LF, quoted fields with commas, quotes and line breaks).
+    Two cells agree when both are empty, both NaN, equal as text, or numbers with
     |actual - expected| <= atol + rtol·|expected| (default: exact). Prints the first differences
     (row, column, expected, actual, relative error) and a count. Exit 0 when equal within
     tolerance, 1 when not, 2 for bad usage, 3 when a file cannot be read.

@@ -29,6 +29,12 @@ enum ValidateCommand {
             for f in data.files { lines.append("              \(f.path)  sha256 \(f.contentSHA256.prefix(16))…") }
             let initText = start.map { "from \($0.file.path) (sha256 \($0.file.sha256.prefix(16))…)" } ?? m.initialization.name
             lines.append("  model       \(m.kind.rawValue), \(MemoryEstimate.formatCount(MemoryEstimate.shape(m, inputSize: data.inputSize, classes: data.classes).parameters)) parameters, l2 \(formatNumber(m.l2)), init \(initText)")
+            if !t.fullBatch && t.batchSize > data.train.count {
+                lines.append("  note        batch_size \(t.batchSize) is more than the \(data.train.count) training examples: each step is full batch")
+            }
+            if case .idx(_, _, let limit?, _) = c.dataset, limit > data.train.count {
+                lines.append("  note        train_limit \(limit) is more than the \(data.train.count) training examples: all are used")
+            }
             if let e = problem.memoryEstimate(c, threads: threads) {
                 lines.append("  memory      \(e.summary), of \(MemoryEstimate.format(MemoryEstimate.machineBytes)) here")
             }

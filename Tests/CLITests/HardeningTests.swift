@@ -88,6 +88,10 @@ func modelsThatCannotFitAreRefusedBeforeAllocating(_ hidden: String) throws {
     #expect(!FileManager.default.fileExists(atPath: dir.file("out/survive")))
     let ok = try Binary.run(["validate", "survive.json"], environment: env, directory: dir.path)
     #expect(ok.status == 0 && ok.stdout.contains("memory      about") && ok.stdout.contains("mlp, 2674 parameters"), "\(ok.stdout)")
+    // A batch larger than the data is full batch, and validate says so.
+    _ = dir.write(resumeConfig.replacingOccurrences(of: "\"batch_size\": 16", with: "\"batch_size\": 1000"), to: "big-batch.json")
+    let big = try Binary.run(["validate", "big-batch.json"], environment: env, directory: dir.path)
+    #expect(big.status == 0 && big.stdout.contains("batch_size 1000 is more than the 200 training examples: each step is full batch"), "\(big.stdout)")
 }
 
 /// Every message names the file, the JSON path or flag, what was found and what is expected
