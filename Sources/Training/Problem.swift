@@ -54,9 +54,10 @@ extension ExperimentConfig {
         let path = resolvedInitPath(file)
         let bytes = try NPY.readBytes(path)
         let array = try NPY.parse(bytes, path: path)
-        let model = makeModel(self.model!, inputSize: data.inputSize, classes: data.classes, maxBatch: 1, threads: 1)
-        guard array.values.count == model.parameterCount else {
-            throw DatasetError(file: path, "holds \(array.values.count) values (shape \(array.shape)) but the model has \(model.parameterCount) parameters",
+        // The closed-form count: building the model here would allocate it before the memory check.
+        let count = MemoryEstimate.shape(self.model!, inputSize: data.inputSize, classes: data.classes).parameters
+        guard Double(array.values.count) == count else {
+            throw DatasetError(file: path, "holds \(array.values.count) values (shape \(array.shape)) but the model has \(MemoryEstimate.formatCount(count)) parameters",
                                hint: "`adam-bench params \(source.isEmpty ? "CONFIG" : source)` lists the tensors in the order the file must hold them")
         }
         let hash = SHA256.hex(bytes)
