@@ -169,3 +169,17 @@ let tuneConfig = """
     let second = try Points.run(reseeded, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
     #expect(first.ran == first.total && second.ran == second.total && second.skipped == 0)
 }
+
+/// Progress totals count the expanded grid's points less what is already done (issue 9, class
+/// 11: the total once counted the arms before the grid expanded them, and the ETA went negative).
+@Test func progressTotalsCountTheWorkThatWillRun() throws {
+    let c = try ExperimentConfig.parse(JSON.parse(sweepConfig))
+    let problem = try c.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    let plan = try Points.plan(c, problem: problem, shard: .all, outRoot: out.path)
+    #expect(plan.remainingEpochs == c.runArms.count * c.training.seeds.count * c.training.epochs)
+    #expect(c.runArms.count > c.arms.count)
+    _ = try Points.run(c, problem: problem, shard: .init(index: 0, count: 2), outRoot: out.path, threads: 1, progress: nil)
+    let half = try Points.plan(c, problem: problem, shard: .all, outRoot: out.path)
+    #expect(half.remainingEpochs == half.todo.count * c.training.epochs && half.todo.count == plan.todo.count / 2)
+}
