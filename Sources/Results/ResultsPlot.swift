@@ -1,5 +1,6 @@
 // From a results folder (curves.csv, summary.csv, manifest.json) to a plot panel.
 import Config
+import Datasets
 import Foundation
 
 public enum ResultsPlot {
@@ -9,8 +10,8 @@ public enum ResultsPlot {
         let curves = try CSVTable.read(path("curves.csv"))
         var settings = PlotSettings()
         var title = (directory as NSString).lastPathComponent
-        if let data = FileManager.default.contents(atPath: path("manifest.json")),
-           let text = String(data: data, encoding: .utf8), let manifest = try? JSON.parse(text) {
+        if let data = try? FileInput.read(path("manifest.json"), limit: FileInput.configLimit),
+           let text = String(validating: data, as: UTF8.self), let manifest = try? JSON.parse(text) {
             if case .string(let name)? = manifest["config"]?["name"] { title = name }
             if let plot = manifest["config"]?["plot"] { settings = (try? PlotSettings.parse(plot)) ?? settings }
         }
@@ -56,7 +57,7 @@ extension ResultsPlot {
     /// break the lines. Returns nil when the folder holds no sweep over lr.
     public static func sweepPanels(directory: String, epoch: Int?, lineKey: String = "bias_correction") throws -> [PlotPanel]? {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        guard let data = FileManager.default.contents(atPath: path("manifest.json")), let text = String(data: data, encoding: .utf8),
+        guard let data = try? FileInput.read(path("manifest.json"), limit: FileInput.configLimit), let text = String(validating: data, as: UTF8.self),
               let manifest = try? JSON.parse(text), let configJSON = manifest["config"],
               let config = try? ExperimentConfig.parse(configJSON), let sweep = config.sweep,
               sweep.grid.contains(where: { $0.key == "lr" }) else { return nil }

@@ -151,8 +151,10 @@ struct CheckpointPlan: Sendable {
     }
 
     func load() -> Loaded {
-        guard let data = FileManager.default.contents(atPath: path) else { return .none }
-        let bytes = [UInt8](data)
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(path, limit: FileInput.dataLimit) } catch {
+            return error == .missing ? .none : .damaged(error.message)
+        }
         guard bytes.count >= Self.magic.count + 12, Array(bytes[0..<Self.magic.count]) == Self.magic else {
             return .damaged("is not an adam-bench checkpoint")
         }

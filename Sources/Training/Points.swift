@@ -117,8 +117,13 @@ public enum Points {
     public static func collect(directory: String, started: Date = Date(), threads: Int = 0) throws -> RunOutcome {
         let dir = (directory as NSString).appendingPathComponent("points")
         let configPath = (dir as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: configPath), let text = String(data: data, encoding: .utf8) else {
-            throw OutputError(path: configPath, problem: "is missing: is \(directory) the results folder of a run? (run `adam-bench run CONFIG` first)")
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(configPath, limit: FileInput.configLimit) } catch {
+            throw OutputError(path: configPath, problem: error == .missing
+                ? "is missing: is \(directory) the results folder of a run? (run `adam-bench run CONFIG` first)" : error.message)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw OutputError(path: configPath, problem: "is not UTF-8 text; rerun the experiment to rewrite it")
         }
         let record: JSON
         do { record = try JSON.parse(text) } catch { throw OutputError(path: configPath, problem: "is not valid JSON (\(error)); rerun the experiment to rewrite it") }
