@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "TestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Kernels"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra", "Kernels", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Config", "Results", "Training", "Datasets", "Kernels", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),

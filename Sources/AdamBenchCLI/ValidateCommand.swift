@@ -32,7 +32,7 @@ enum ValidateCommand {
             if !t.fullBatch && t.batchSize > data.train.count {
                 lines.append("  note        batch_size \(t.batchSize) is more than the \(data.train.count) training examples: each step is full batch")
             }
-            if case .idx(_, _, let limit?, _) = c.dataset, limit > data.train.count {
+            if let limit = c.dataset.trainLimit, limit > data.train.count {
                 lines.append("  note        train_limit \(limit) is more than the \(data.train.count) training examples: all are used")
             }
             if let e = problem.memoryEstimate(c, threads: threads) {

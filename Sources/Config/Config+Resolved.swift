@@ -49,7 +49,12 @@ extension ExperimentConfig {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("latent", .number(Double(m.latent))),
                           ("activation", .string(m.activation.rawValue))]
             }
-            if m.kind == .mlp {
+            if m.kind == .cnn {
+                pairs += [("conv", .array(m.conv.map { .number(Double($0)) })), ("kernel", .number(Double(m.kernel))),
+                          ("pool", .object([("size", .number(Double(m.poolSize))), ("stride", .number(Double(m.poolStride))),
+                                            ("pad", .number(Double(m.poolPad)))]))]
+            }
+            if m.kind == .mlp || m.kind == .cnn {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("activation", .string(m.activation.rawValue)),
                           ("dropout", .object([("input", .number(m.inputDropout)), ("hidden", .number(m.hiddenDropout))]))]
             }
@@ -79,6 +84,13 @@ extension ExperimentConfig {
             var d: [(String, JSON)] = [("name", .string(name)), ("path", .string(path))]
             if let limit { d.append(("train_limit", .number(Double(limit)))) }
             d.append(("binarize", .bool(binarize)))
+            return .object(d)
+        case .cifar10(let path, let test, let limit, let preprocess):
+            var d: [(String, JSON)] = [("name", .string("cifar10")), ("path", .string(path))]
+            if let test { d.append(("test", .string(test))) }
+            if let limit { d.append(("train_limit", .number(Double(limit)))) }
+            d.append(("preprocess", .string(preprocess.name)))
+            if case .zca(let e) = preprocess { d.append(("zca_epsilon", .number(e))) }
             return .object(d)
         case .quadratic(let a, let b, let initial, let noise):
             return .object([("name", .string("quadratic")), ("curvatures", .array(a.map(JSON.number))),

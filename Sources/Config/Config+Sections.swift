@@ -37,17 +37,45 @@ extension ExperimentConfig {
             }
             activation = act
         }
-        if kind == .mlp {
-            guard let list = r.raw("hidden") else {
-                throw ConfigError(path: "model.hidden", "is required for an mlp: the hidden widths, e.g. [1000, 1000]")
+        var conv: [Int] = [], kernel = 5, poolSize = 3, poolStride = 2, poolPad = 1
+        if kind == .cnn {
+            guard let list = r.raw("conv") else {
+                throw ConfigError(path: "model.conv", "is required for a cnn: the output channels of each convolution, e.g. [64, 64, 128]")
             }
             guard case .array(let items) = list, !items.isEmpty else {
-                throw ConfigError(path: "model.hidden", "must be a non-empty array of widths")
+                throw ConfigError(path: "model.conv", "must be a non-empty array of channel counts")
+            }
+            conv = try items.enumerated().map { try ObjectReader.int($1, path: "model.conv[\($0)]", min: 1, max: 1 << 16) }
+            kernel = try r.int("kernel", min: 1, max: 31) ?? 5
+            guard kernel % 2 == 1 else {
+                throw ConfigError(path: "model.kernel", "must be odd (stride 1 with \"same\" padding (kernel - 1) / 2), got \(kernel)")
+            }
+            if let p = r.raw("pool") {
+                var pr = try ObjectReader(p, path: "model.pool")
+                poolSize = try pr.int("size", min: 1, max: 31) ?? 3
+                poolStride = try pr.int("stride", min: 1, max: 31) ?? 2
+                poolPad = try pr.int("pad", min: 0, max: 15) ?? poolSize / 2
+                guard poolPad * 2 <= poolSize else {
+                    throw ConfigError(path: "model.pool.pad", "must be at most half the window (PyTorch's rule), got \(poolPad) for size \(poolSize)")
+                }
+                try pr.finish("pool", allowed: ["size", "stride", "pad"])
+            }
+        }
+        if kind == .mlp || kind == .cnn {
+            let example = kind == .mlp ? "[1000, 1000]" : "[1000]"
+            guard let list = r.raw("hidden") else {
+                throw ConfigError(path: "model.hidden", "is required for an \(kind.rawValue): the fully connected hidden widths, e.g. \(example)")
+            }
+            guard case .array(let items) = list, kind == .cnn || !items.isEmpty else {
+                throw ConfigError(path: "model.hidden", "must be a\(kind == .mlp ? " non-empty" : "n") array of widths")
             }
             hidden = try items.enumerated().map { try ObjectReader.int($1, path: "model.hidden[\($0)]", min: 1) }
             let name = try r.string("activation") ?? "relu"
             guard let act = Activation(rawValue: name) else {
                 throw ConfigError(path: "model.activation", "must be one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            if kind == .cnn && act != .relu {
+                throw ConfigError(path: "model.activation", "must be \"relu\" for a cnn (the network of Figure 3), got \"\(name)\"")
             }
             activation = act
             if let d = r.raw("dropout") {
@@ -89,10 +117,12 @@ extension ExperimentConfig {
         if (initName != "normal" || initFrom != nil) && r.has("std") {
             throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
         }
-        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .vae ? ["hidden", "latent", "activation"] : []
+        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .cnn ? ["conv", "kernel", "pool", "hidden", "activation", "dropout"]
+            : kind == .vae ? ["hidden", "latent", "activation"] : []
         try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
-                           inputDropout: inputDropout, hiddenDropout: hiddenDropout, latent: latent, initFrom: initFrom)
+                           inputDropout: inputDropout, hiddenDropout: hiddenDropout, conv: conv, kernel: kernel,
+                           poolSize: poolSize, poolStride: poolStride, poolPad: poolPad, latent: latent, initFrom: initFrom)
     }
 
     static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {

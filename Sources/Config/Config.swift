@@ -9,17 +9,54 @@ import Datasets
 public enum DatasetConfig: Sendable, Equatable {
     /// MNIST or Fashion-MNIST IDX files in `path` (relative to the data directory).
     case idx(name: String, path: String, trainLimit: Int?, binarize: Bool)
+    /// CIFAR-10's binary batches in `path`; `test` names the test file (nil: test_batch.bin when
+    /// present, else no test set).
+    case cifar10(path: String, test: String?, trainLimit: Int?, preprocess: Preprocess)
     case quadratic(curvatures: [Double], targets: [Double], initial: [Double], noise: Double)
     case rosenbrock(a: Double, b: Double, initial: [Double])
 
     public var name: String {
         switch self {
         case .idx(let name, _, _, _): return name
+        case .cifar10: return "cifar10"
         case .quadratic: return "quadratic"
         case .rosenbrock: return "rosenbrock"
         }
     }
-    public var isSynthetic: Bool { if case .idx = self { return false } else { return true } }
+    public var isSynthetic: Bool {
+        switch self {
+        case .idx, .cifar10: return false
+        case .quadratic, .rosenbrock: return true
+        }
+    }
+
+    /// `train_limit`, for the data sets that take one.
+    public var trainLimit: Int? {
+        switch self {
+        case .idx(_, _, let limit, _), .cifar10(_, _, let limit, _): return limit
+        case .quadratic, .rosenbrock: return nil
+        }
+    }
+}
+
+/// How images are transformed before training, with statistics of the training set only.
+public enum Preprocess: Sendable, Equatable {
+    case none
+    /// Per-channel mean and standard deviation.
+    case standardize
+    /// ZCA whitening: x ← W·(x − mean), W = U·(S + ε)^(−1/2)·Uᵀ of the pixel covariance.
+    case zca(epsilon: Double)
+
+    public var name: String {
+        switch self {
+        case .none: return "none"
+        case .standardize: return "standardize"
+        case .zca: return "zca"
+        }
+    }
+
+    /// ε of ZCA when the config gives none: 0.1 on pixels scaled to [0, 1] (see the README).
+    public static let defaultZCAEpsilon = 0.1
 }
 
 public enum ModelKind: String, Sendable, CaseIterable {
@@ -27,7 +64,7 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case mlp, cnn, vae
 
     /// Kinds this version can train; the others are reserved names with a clear error.
-    public static let available: [ModelKind] = [.logisticRegression, .mlp, .vae]
+    public static let available: [ModelKind] = [.logisticRegression, .mlp, .cnn, .vae]
 }
 
 public struct ModelConfig: Sendable, Equatable {
@@ -39,6 +76,11 @@ public struct ModelConfig: Sendable, Equatable {
     public var activation: Activation = .relu
     public var inputDropout: Double = 0
     public var hiddenDropout: Double = 0
+    /// CNN only: output channels of each convolution, the (odd) kernel size, and the max-pool
+    /// after each convolution. `hidden` holds the fully connected widths.
+    public var conv: [Int] = []
+    public var kernel: Int = 5
+    public var poolSize: Int = 3, poolStride: Int = 2, poolPad: Int = 1
     /// VAE only: the latent dimension (hidden holds the one hidden width of encoder and decoder).
     public var latent: Int = 0
     /// `"init": {"from": "FILE.npy"}`: every arm and seed starts from this file's parameters
@@ -197,7 +239,35 @@ extension ExperimentConfig {
             guard initial.count == 2 else { throw ConfigError(path: "dataset.init", "must hold 2 values [x0, y0], got \(initial.count)") }
             try r.finish("dataset rosenbrock", allowed: ["name", "a", "b", "init"])
             return .rosenbrock(a: a, b: b, initial: initial)
-        case "cifar10", "imdb":
+        case "cifar10":
+            let path = try r.string("path") ?? "cifar-10-batches-bin"
+            guard !path.isEmpty else { throw ConfigError(path: "dataset.path", "must not be empty") }
+            let test = try r.string("test")
+            if let test, test.isEmpty { throw ConfigError(path: "dataset.test", "must not be empty (leave it out to use test_batch.bin when present)") }
+            let limit = try r.int("train_limit", min: 1)
+            let preprocess: Preprocess
+            // SPEC section 4 spells it "whiten": "zca" | "none"; the Figure 3 issue "preprocess".
+            if r.has("whiten") && r.has("preprocess") {
+                throw ConfigError(path: "dataset.whiten", "give either \"preprocess\" or \"whiten\", not both")
+            }
+            let key = r.has("whiten") ? "whiten" : "preprocess"
+            let name = try r.string(key) ?? "none"
+            switch name {
+            case "none": preprocess = .none
+            case "standardize": preprocess = .standardize
+            case "zca": preprocess = .zca(epsilon: try r.number("zca_epsilon") ?? Preprocess.defaultZCAEpsilon)
+            default:
+                throw ConfigError(path: "dataset.\(key)", "must be \"none\", \"standardize\" or \"zca\", got \"\(name)\"")
+            }
+            if case .zca(let e) = preprocess, !(e > 0 && e.isFinite) {
+                throw ConfigError(path: "dataset.zca_epsilon", "must be > 0 (it is added to the covariance's eigenvalues), got \(formatConfigNumber(e))")
+            }
+            if preprocess.name != "zca" && r.has("zca_epsilon") {
+                throw ConfigError(path: "dataset.zca_epsilon", "only applies to \"\(key)\": \"zca\"")
+            }
+            try r.finish("dataset cifar10", allowed: ["name", "path", "test", "train_limit", "preprocess", "whiten", "zca_epsilon"])
+            return .cifar10(path: path, test: test, trainLimit: limit, preprocess: preprocess)
+        case "imdb":
             throw ConfigError(path: "dataset.name", "\"\(name)\" is part of the spec but not supported by this version of adam-bench yet")
         default:
             var message = "unknown dataset \"\(name)\" (expected one of \(datasetNames.joined(separator: ", ")))"

@@ -24,11 +24,20 @@ public struct DataFile: Sendable, Equatable {
     /// SHA-256 after gzip decompression (equal to `sha256` for an uncompressed file): the
     /// checksum published for the dataset, whatever the file's compression.
     public let contentSHA256: String
+    /// What the entry is when it is not a plain data file (a preprocessing cache: how it was made
+    /// and how long it took). Recorded in the manifest, never part of a point's fingerprint.
+    public let note: String?
 
-    public init(path: String, sha256: String, contentSHA256: String) {
+    public init(path: String, sha256: String, contentSHA256: String, note: String? = nil) {
         self.path = path
         self.sha256 = sha256
         self.contentSHA256 = contentSHA256
+        self.note = note
+    }
+
+    /// The manifest's record of the file.
+    public var json: [(String, String)] {
+        [("path", path), ("sha256", sha256), ("content_sha256", contentSHA256)] + (note.map { [("note", $0)] } ?? [])
     }
 }
 
@@ -39,4 +48,12 @@ public struct Dataset: @unchecked Sendable {
     public let test: LabeledData
     public let files: [DataFile]
     public var inputSize: Int { train.inputSize }
+
+    public init(name: String, classes: Int, train: LabeledData, test: LabeledData, files: [DataFile]) {
+        self.name = name
+        self.classes = classes
+        self.train = train
+        self.test = test
+        self.files = files
+    }
 }

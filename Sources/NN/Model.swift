@@ -30,6 +30,14 @@ public struct ParameterLayout: Sendable {
                              fanIn: cols, fanOut: rows))
     }
 
+    /// Appends a (out, in, k, k) convolution kernel; fan-in in·k·k and fan-out out·k·k, as
+    /// PyTorch counts them for Glorot initialisation.
+    @discardableResult
+    public mutating func convWeight(_ name: String, out: Int, in inChannels: Int, kernel k: Int) -> Int {
+        append(ParameterView(name: name, shape: [out, inChannels, k, k], offset: count, count: out * inChannels * k * k,
+                             isWeight: true, fanIn: inChannels * k * k, fanOut: out * k * k))
+    }
+
     @discardableResult
     public mutating func bias(_ name: String, count n: Int) -> Int {
         append(ParameterView(name: name, shape: [n], offset: count, count: n, isWeight: false, fanIn: 0, fanOut: n))

@@ -24,9 +24,7 @@ public enum Manifest {
             ("adam_bench_version", .string(AdamBench.version)),
             ("config_file", .string(config.source)),
             ("config", config.resolvedJSON),
-            ("data_files", .array(files.map { f in
-                .object([("path", .string(f.path)), ("sha256", .string(f.sha256)), ("content_sha256", .string(f.contentSHA256))])
-            })),
+            ("data_files", .array(files.map { f in .object(f.json.map { ($0.0, .string($0.1)) }) })),
             ("cpu", .string(cpuModel())),
             ("threads", .number(Double(threads))),
             ("started", .string(iso.string(from: started))),

@@ -39,7 +39,23 @@ public struct MemoryEstimate: Sendable {
             let h = Double(m.hidden.first ?? 0), l = Double(m.latent)
             return ((d + 1) * h + (h + 1) * 2 * l + (l + 1) * h + (h + 1) * d, d + 2 * h + 4 * l + d)
         case .cnn:
-            return (0, 0)
+            guard let image = imageShape(inputSize: inputSize) else { return (0, 0) }
+            var c = Double(image.channels), h = image.height, w = image.width
+            var parameters = 0.0, activations = d
+            let kk = Double(m.kernel * m.kernel)
+            for out in m.conv.map(Double.init) {
+                parameters += (c * kk + 1) * out
+                let pixels = Double(h * w)
+                h = (h + 2 * m.poolPad - m.poolSize) / m.poolStride + 1
+                w = (w + 2 * m.poolPad - m.poolSize) / m.poolStride + 1
+                // Kept per example: ReLU(conv), the pooled map and its argmax (gradients are per
+                // group of images, not per example); the formula below multiplies by activationCopies.
+                activations += (out * pixels + 2 * out * Double(max(h, 0) * max(w, 0))) / activationCopies
+                c = out
+            }
+            let widths = [c * Double(max(h, 0) * max(w, 0))] + m.hidden.map(Double.init) + [k]
+            parameters += zip(widths, widths.dropFirst()).reduce(0.0) { $0 + ($1.0 + 1) * $1.1 }
+            return (parameters, activations + widths.reduce(0, +))
         }
     }
 

@@ -28,6 +28,7 @@ extension ExperimentConfig {
     var datasetShape: (inputSize: Int, classes: Int)? {
         switch dataset {
         case .idx: return (784, 10)
+        case .cifar10: return (3072, 10)
         case .quadratic, .rosenbrock: return nil
         }
     }
@@ -38,7 +39,7 @@ extension ExperimentConfig {
         switch dataset {
         case .quadratic(let a, _, _, _): return [ParameterEntry(name: "theta", shape: [a.count], offset: 0, count: a.count)]
         case .rosenbrock: return [ParameterEntry(name: "theta", shape: [2], offset: 0, count: 2)]
-        case .idx:
+        case .idx, .cifar10:
             var (d, k) = datasetShape!
             if case .supervised(let data, _, _)? = problem { (d, k) = (data.inputSize, data.classes) }
             let model = makeModel(self.model!, inputSize: d, classes: k, maxBatch: 1, threads: 1)

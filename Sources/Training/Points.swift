@@ -56,7 +56,7 @@ public enum Points {
         removeAbandonedTemporaries(in: dir)
         let files = problem.dataFiles
         let record: JSON = .object([("config", config.resolvedJSON), ("data_files", .array(files.map {
-            .object([("path", .string($0.path)), ("sha256", .string($0.sha256)), ("content_sha256", .string($0.contentSHA256))])
+            .object($0.json.map { ($0.0, .string($0.1)) })
         }))])
         try OutputFiles.writeAtomically(record.rendered() + "\n", to: (dir as NSString).appendingPathComponent("config.json"))
         let all = ExperimentRunner.points(config)
@@ -137,7 +137,9 @@ public enum Points {
         if case .array(let items)? = record["data_files"] {
             for item in items {
                 if case .string(let p)? = item["path"], case .string(let s)? = item["sha256"], case .string(let c)? = item["content_sha256"] {
-                    files.append(DataFile(path: p, sha256: s, contentSHA256: c))
+                    var note: String? = nil
+                    if case .string(let n)? = item["note"] { note = n }
+                    files.append(DataFile(path: p, sha256: s, contentSHA256: c, note: note))
                 }
             }
         }

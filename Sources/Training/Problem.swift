@@ -36,10 +36,24 @@ extension ExperimentConfig {
             let data = try MNIST.load(directory: dir, datasetName: name,
                                       options: MNIST.Options(trainLimit: limit, binarize: binarize))
             return .supervised(data, model!, start: try model!.initFrom.map { try loadStart($0, data: data) })
+        case .cifar10(let path, let test, let limit, let preprocess):
+            let dir = path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
+            var data = try CIFAR10.load(directory: dir, options: CIFAR10.Options(trainLimit: limit, test: test))
+            try checkImageModel(data)
+            data = try Preprocessing.apply(preprocess, to: data, cache: Preprocessing.cacheDirectory())
+            return .supervised(data, model!, start: try model!.initFrom.map { try loadStart($0, data: data) })
         case .quadratic(let a, let b, let initial, let noise):
             return .objective(Quadratic(curvatures: a, targets: b, initial: initial.map { Float($0) }, noise: noise))
         case .rosenbrock(let a, let b, let initial):
             return .objective(Rosenbrock(a: a, b: b, initial: initial.map { Float($0) }))
+        }
+    }
+
+    /// A cnn needs images: refuses data whose rows are not (channels, side, side).
+    func checkImageModel(_ data: Dataset) throws {
+        guard model?.kind == .cnn else { return }
+        guard imageShape(inputSize: data.inputSize) != nil else {
+            throw ConfigError(file: source, path: "model.kind", "cnn needs images, but \(data.name) rows have \(data.inputSize) features")
         }
     }
 
@@ -84,6 +98,17 @@ public func makeModel(_ m: ModelConfig, inputSize: Int, classes: Int, maxBatch: 
         return VAE(inputSize: inputSize, hidden: m.hidden[0], latent: m.latent, activation: m.activation,
                    maxBatch: maxBatch, threads: threads)
     case .cnn:
-        preconditionFailure("model \(m.kind.rawValue) is rejected by config validation in this version")
+        let image = imageShape(inputSize: inputSize) ?? (1, 1, inputSize)
+        return CNN(channels: image.channels, height: image.height, width: image.width, conv: m.conv, kernel: m.kernel,
+                   pool: MaxPool(size: m.poolSize, stride: m.poolStride, pad: m.poolPad), hidden: m.hidden, classes: classes,
+                   inputDropout: m.inputDropout, hiddenDropout: m.hiddenDropout, maxBatch: maxBatch, threads: threads)
     }
+}
+
+/// The image shape of a row of `inputSize` features: CIFAR-10's 3 x 32 x 32, or one square channel
+/// (MNIST's 1 x 28 x 28); nil when neither.
+public func imageShape(inputSize: Int) -> (channels: Int, height: Int, width: Int)? {
+    if inputSize == 3072 { return (3, 32, 32) }
+    let side = Int(Double(inputSize).squareRoot().rounded())
+    return side * side == inputSize && side > 0 ? (1, side, side) : nil
 }

@@ -71,6 +71,38 @@ public enum Fixtures {
     }
 }
 
+extension Fixtures {
+    /// CIFAR-10 binary records (1 label byte + 3072 pixel bytes each) for `count` generated images:
+    /// label i % 10 (a pattern the tests can check), pixels from a seeded stream.
+    public static func cifarRecords(count: Int, seed: UInt64) -> [UInt8] {
+        var rng = RNG(seed: seed, stream: 7)
+        var out = [UInt8](repeating: 0, count: count * 3073)
+        for i in 0..<count {
+            out[i * 3073] = UInt8(i % 10)
+            var j = 1
+            while j < 3073 {
+                var bits = rng.next()
+                for _ in 0..<min(8, 3073 - j) { out[i * 3073 + j] = UInt8(truncatingIfNeeded: bits); bits >>= 8; j += 1 }
+            }
+        }
+        return out
+    }
+
+    /// The CIFAR-10 binary folder: five training batches of `perBatch` records, batches.meta.txt,
+    /// and a test file of `test` records named `testName` (none when test is 0).
+    public static func writeCIFAR(to directory: String, perBatch: Int = 10_000, test: Int = 0,
+                                  testName: String = "test_batch.bin") throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let url = URL(fileURLWithPath: directory)
+        for b in 1...5 {
+            try Data(cifarRecords(count: perBatch, seed: UInt64(b))).write(to: url.appendingPathComponent("data_batch_\(b).bin"))
+        }
+        let meta = "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n"
+        try Data(meta.utf8).write(to: url.appendingPathComponent("batches.meta.txt"))
+        if test > 0 { try Data(cifarRecords(count: test, seed: 9)).write(to: url.appendingPathComponent(testName)) }
+    }
+}
+
 /// A fresh directory under the system's temporary folder, removed by `remove()`.
 public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String

@@ -1,0 +1,311 @@
+// The convolutional network of Figure 3, with PyTorch's semantics so that weights and losses
+// carry over: for each entry of `conv`, a k x k convolution (stride 1, same padding) → ReLU →
+// max-pool; flatten in (channel, row, column) order; fully connected ReLU layers (dropout on
+// their outputs) → a linear layer into softmax cross-entropy. Input dropout on the pixels.
+//
+// Images are (channels, height, width), row-major, one per row of x. The convolutional part runs
+// image by image (each image's whole forward, then its whole backward, stays in cache); images
+// are split into fixed groups of `groupImages`, a group's weight gradients are summed into its own
+// buffer in image order, and the groups' buffers are added in group order. Neither depends on
+// how many threads ran the groups, so the result is the same for any thread count.
+import Kernels
+
+public final class CNN: Model {
+    public let channels: Int, height: Int, width: Int
+    public let conv: [Int]
+    public let kernel: Int
+    public let pool: MaxPool
+    public let hidden: [Int]
+    public let classes: Int
+    public let maxBatch: Int
+    public let inputDropout: Dropout
+    public let hiddenDropout: Dropout
+    public let layout: ParameterLayout
+    let threads: Int
+    public var inputSize: Int { channels * height * width }
+
+    /// Images per group of the convolutional part.
+    static let groupImages = 32
+
+    /// Geometry of each convolution's input, and the pooled size after it.
+    let geometry: [ConvGeometry]
+    let pooledHeight: [Int], pooledWidth: [Int]
+    /// Floats per image: convolution output (after ReLU) and pooled output of each layer.
+    let activationSize: [Int], pooledSize: [Int]
+    /// Inputs of the first fully connected layer: conv.last x pooled height x pooled width.
+    public let flatSize: Int
+    /// widths[0] = flatSize, then hidden, then classes.
+    let widths: [Int]
+    let convWeight: [Int], convBias: [Int], fcWeight: [Int], fcBias: [Int]
+    /// Parameters of the convolutional layers (they come first in the layout).
+    let convParameters: Int
+
+    // Per-step buffers, allocated once for maxBatch images.
+    let droppedInput: FloatBuffer, inputMask: FloatBuffer
+    let activations: [FloatBuffer]       // (maxBatch, activationSize[l]): ReLU(conv)
+    let pooled: [FloatBuffer]            // (maxBatch, pooledSize[l])
+    let argmax: [UnsafeMutablePointer<Int32>]
+    let z: [FloatBuffer]                 // fully connected pre-activations; z.last = logits
+    let a: [FloatBuffer]                 // hidden activations after dropout
+    let masks: [FloatBuffer]
+    let delta: FloatBuffer               // gradient into a fully connected layer's input
+    let flipped: [FloatBuffer]           // the input-gradient kernels of layers 1...
+    let groups: [GroupScratch]
+
+    /// What one group of images needs while it runs.
+    final class GroupScratch {
+        let col: FloatBuffer        // im2col of the largest layer
+        let dActivation: FloatBuffer
+        let dPooled: FloatBuffer
+        let gradients: FloatBuffer  // the group's sum of convolution-parameter gradients
+        init(col: Int, activation: Int, pooled: Int, parameters: Int) {
+            self.col = FloatBuffer(count: col)
+            dActivation = FloatBuffer(count: activation)
+            dPooled = FloatBuffer(count: pooled)
+            gradients = FloatBuffer(count: parameters)
+        }
+    }
+
+    public init(channels: Int, height: Int, width: Int, conv: [Int], kernel: Int, pool: MaxPool, hidden: [Int],
+                classes: Int, inputDropout: Double, hiddenDropout: Double, maxBatch: Int, threads: Int = 1) {
+        precondition(!conv.isEmpty)
+        self.channels = channels; self.height = height; self.width = width
+        self.conv = conv; self.kernel = kernel; self.pool = pool; self.hidden = hidden; self.classes = classes
+        self.maxBatch = maxBatch
+        self.inputDropout = Dropout(p: inputDropout)
+        self.hiddenDropout = Dropout(p: hiddenDropout)
+        self.threads = threads
+        var layout = ParameterLayout()
+        var geometry: [ConvGeometry] = [], ph: [Int] = [], pw: [Int] = []
+        var cw: [Int] = [], cb: [Int] = []
+        var c = channels, h = height, w = width
+        for (l, out) in conv.enumerated() {
+            geometry.append(ConvGeometry(channels: c, height: h, width: w, kernel: kernel))
+            cw.append(layout.convWeight("conv\(l + 1).weight", out: out, in: c, kernel: kernel))
+            cb.append(layout.bias("conv\(l + 1).bias", count: out))
+            c = out; h = pool.outputSize(h); w = pool.outputSize(w)
+            ph.append(h); pw.append(w)
+        }
+        convParameters = layout.count
+        flatSize = c * h * w
+        widths = [flatSize] + hidden + [classes]
+        var fw: [Int] = [], fb: [Int] = []
+        for l in 0..<(widths.count - 1) {
+            fw.append(layout.weight("fc\(l + 1).weight", rows: widths[l + 1], cols: widths[l]))
+            fb.append(layout.bias("fc\(l + 1).bias", count: widths[l + 1]))
+        }
+        self.layout = layout
+        self.geometry = geometry
+        pooledHeight = ph; pooledWidth = pw
+        convWeight = cw; convBias = cb; fcWeight = fw; fcBias = fb
+        activationSize = zip(conv, geometry).map { $0 * $1.pixels }
+        pooledSize = conv.indices.map { conv[$0] * ph[$0] * pw[$0] }
+        let dropsInput = inputDropout > 0, dropsHidden = hiddenDropout > 0
+        droppedInput = FloatBuffer(count: dropsInput ? maxBatch * channels * height * width : 0)
+        inputMask = FloatBuffer(count: dropsInput ? maxBatch * channels * height * width : 0)
+        activations = activationSize.map { FloatBuffer(count: maxBatch * $0) }
+        pooled = pooledSize.map { FloatBuffer(count: maxBatch * $0) }
+        argmax = pooledSize.map {
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, maxBatch * $0))
+            p.initialize(repeating: 0, count: max(1, maxBatch * $0))
+            return p
+        }
+        z = widths.dropFirst().map { FloatBuffer(count: maxBatch * $0) }
+        a = hidden.map { FloatBuffer(count: maxBatch * $0) }
+        masks = hidden.map { FloatBuffer(count: dropsHidden ? maxBatch * $0 : 0) }
+        delta = FloatBuffer(count: maxBatch * widths.dropLast().max()!)
+        flipped = conv.indices.map { $0 == 0 ? FloatBuffer(count: 0) : FloatBuffer(count: conv[$0] * geometry[$0].patch) }
+        // im2col of each forward (patch x pixels) and of each input gradient (out·k·k x pixels).
+        let colSize = conv.indices.map { max(geometry[$0].patch, conv[$0] * kernel * kernel) * geometry[$0].pixels }.max()!
+        let groupCount = (maxBatch + Self.groupImages - 1) / Self.groupImages
+        let params = convParameters, act = activationSize.max()!, pooledMax = pooledSize.max()!
+        groups = (0..<groupCount).map { _ in GroupScratch(col: colSize, activation: act, pooled: pooledMax, parameters: params) }
+    }
+
+    deinit { for p in argmax { p.deallocate() } }
+
+    var fcLayers: Int { widths.count - 1 }
+
+    /// Fixed groups of images: group i is rows groupImages·i ..< min(n, groupImages·(i + 1)).
+    @inline(__always)
+    func groupCount(_ n: Int) -> Int { (n + Self.groupImages - 1) / Self.groupImages }
+
+    /// Rows of a minibatch split into blocks for the fully connected elementwise passes (each row's
+    /// masks come from its own stream, so blocks never change results).
+    private func rowBlocks(_ n: Int) -> Int { threads > 1 && n >= 32 ? threads : 1 }
+
+    @inline(__always)
+    private func maskRNG(_ key: UInt64, layer: Int, row: Int) -> RNG {
+        RNG(seed: key, stream: UInt64(layer) << 32 | UInt64(row))
+    }
+
+    /// The convolutional part of one image: conv → ReLU → pool per layer.
+    private func convForward(_ p: UnsafePointer<Float>, image x: UnsafePointer<Float>, row r: Int, scratch: GroupScratch) {
+        var input = x
+        for l in conv.indices {
+            let g = geometry[l], act = activations[l].base + r * activationSize[l]
+            Convolution.forward(input, g, outChannels: conv[l], weights: p + convWeight[l], bias: p + convBias[l],
+                                out: act, col: scratch.col.base)
+            relu(act, activationSize[l])
+            let out = pooled[l].base + r * pooledSize[l], idx = argmax[l] + r * pooledSize[l]
+            let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
+            for c in 0..<conv[l] {
+                pool.forward(act + c * planeIn, height: g.height, width: g.width, out: out + c * planeOut,
+                             argmax: idx + c * planeOut)
+            }
+            input = UnsafePointer(out)
+        }
+    }
+
+    /// The convolutional part of one image backwards from dFlat (the gradient of its flattened
+    /// pooled output), adding its parameter gradients to the group's (overwriting when `first`).
+    private func convBackward(image x: UnsafePointer<Float>, row r: Int, dFlat: UnsafePointer<Float>, first: Bool,
+                              scratch s: GroupScratch) {
+        var dOut = dFlat
+        let dAct = s.dActivation.base, dPool = s.dPooled.base, grads = s.gradients.base
+        for l in conv.indices.reversed() {
+            let g = geometry[l], act = activations[l].base + r * activationSize[l], idx = argmax[l] + r * pooledSize[l]
+            let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
+            for c in 0..<conv[l] {
+                pool.backward(dOut + c * planeOut, argmax: idx + c * planeOut, height: g.height, width: g.width,
+                              dInput: dAct + c * planeIn)
+            }
+            // Through the ReLU: its output is positive exactly where its derivative is 1.
+            for i in 0..<activationSize[l] where !(act[i] > 0) { dAct[i] = 0 }
+            let input = l == 0 ? x : UnsafePointer(pooled[l - 1].base + r * pooledSize[l - 1])
+            Convolution.weightGradient(dAct, input: input, g, outChannels: conv[l], dWeights: grads + convWeight[l],
+                                       dBias: grads + convBias[l], accumulate: !first, col: s.col.base)
+            if l == 0 { break }
+            Convolution.inputGradient(dAct, g, outChannels: conv[l], flipped: flipped[l].base, dInput: dPool, col: s.col.base)
+            dOut = UnsafePointer(dPool)
+        }
+    }
+
+    @inline(__always)
+    private func relu(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        let zero = Vec16()
+        while i + 16 <= n { store16(pointwiseMax(load16(x + i), zero), x + i); i += 16 }
+        while i < n { x[i] = max(x[i], 0); i += 1 }
+    }
+
+    /// Runs the network on n images; z.last holds the logits. Returns the images the first
+    /// convolution saw (x with input dropout when training).
+    private func forward(_ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, train: Bool,
+                         rng: inout RNG) -> UnsafePointer<Float> {
+        let key = train ? rng.next() : 0
+        var input = x
+        let d = inputSize
+        if train && inputDropout.isActive {
+            let m = inputMask.base, out = droppedInput.base, dropout = inputDropout, blocks = rowBlocks(n)
+            parallelFor(blocks, threads: blocks) { blk in
+                for r in (n * blk / blocks)..<(n * (blk + 1) / blocks) {
+                    var rowRNG = self.maskRNG(key, layer: 0, row: r)
+                    dropout.fillMask(m + r * d, d, rng: &rowRNG)
+                    for j in 0..<d { out[r * d + j] = x[r * d + j] * m[r * d + j] }
+                }
+            }
+            input = UnsafePointer(out)
+        }
+        let images = input, groupsUsed = groupCount(n)
+        parallelFor(groupsUsed, threads: threads) { gi in
+            for r in (gi * Self.groupImages)..<min(n, (gi + 1) * Self.groupImages) {
+                self.convForward(p, image: images + r * d, row: r, scratch: self.groups[gi])
+            }
+        }
+        var layerInput = UnsafePointer(pooled[conv.count - 1].base)
+        for l in 0..<fcLayers {
+            let fanIn = widths[l], fanOut = widths[l + 1], zl = z[l].base
+            gemm(GemmShape(m: n, n: fanOut, k: fanIn, transB: true), a: layerInput, lda: fanIn,
+                 b: p + fcWeight[l], ldb: fanIn, beta: 0, c: zl, ldc: fanOut, threads: threads)
+            let bias = p + fcBias[l]
+            if l == fcLayers - 1 {
+                for r in 0..<n { axpy(1, bias, zl + r * fanOut, fanOut) }
+                break
+            }
+            let al = a[l].base, dropping = train && hiddenDropout.isActive
+            let mask = masks[l].base, dropout = hiddenDropout, blocks = rowBlocks(n)
+            parallelFor(blocks, threads: blocks) { blk in
+                for r in (n * blk / blocks)..<(n * (blk + 1) / blocks) {
+                    let zr = zl + r * fanOut, ar = al + r * fanOut, mr = mask + r * fanOut
+                    if dropping {
+                        var rowRNG = self.maskRNG(key, layer: l + 1, row: r)
+                        dropout.fillMask(mr, fanOut, rng: &rowRNG)
+                    }
+                    for j in 0..<fanOut {
+                        let v = zr[j] + bias[j]
+                        zr[j] = v
+                        ar[j] = dropping ? max(v, 0) * mr[j] : max(v, 0)
+                    }
+                }
+            }
+            layerInput = UnsafePointer(al)
+        }
+        return images
+    }
+
+    public func lossAndGradient(parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
+                                x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int,
+                                rng: inout RNG) -> Double {
+        let images = forward(p, x, n, train: true, rng: &rng)
+        var correct = 0
+        let top = fcLayers - 1
+        let dlogits = z[top].base
+        let lossSum = SoftmaxCrossEntropy.forward(logits: dlogits, labels: labels, n: n, classes: classes,
+                                                  dlogits: dlogits, correct: &correct)
+        var dz = UnsafeMutablePointer(dlogits)
+        let flat = delta.base
+        for l in stride(from: top, through: 0, by: -1) {
+            let fanIn = widths[l], fanOut = widths[l + 1]
+            let input = l == 0 ? UnsafePointer(pooled[conv.count - 1].base) : UnsafePointer(a[l - 1].base)
+            gemm(GemmShape(m: fanOut, n: fanIn, k: n, transA: true), a: dz, lda: fanOut,
+                 b: input, ldb: fanIn, beta: 0, c: g + fcWeight[l], ldc: fanIn, threads: threads)
+            let db = g + fcBias[l]
+            db.update(repeating: 0, count: fanOut)
+            for r in 0..<n { axpy(1, dz + r * fanOut, db, fanOut) }
+            // d(input) = dz·W; at l == 0 it is the gradient of the flattened pooled features.
+            gemm(GemmShape(m: n, n: fanIn, k: fanOut), a: dz, lda: fanOut, b: p + fcWeight[l], ldb: fanIn,
+                 beta: 0, c: flat, ldc: fanIn, threads: threads)
+            if l == 0 { break }
+            let zPrev = z[l - 1].base, mask = masks[l - 1].base
+            let dropping = hiddenDropout.isActive, blocks = rowBlocks(n)
+            parallelFor(blocks, threads: blocks) { blk in
+                for i in (n * blk / blocks * fanIn)..<(n * (blk + 1) / blocks * fanIn) {
+                    let d = dropping ? flat[i] * mask[i] : flat[i]
+                    zPrev[i] = zPrev[i] > 0 ? d : 0
+                }
+            }
+            dz = zPrev
+        }
+        for l in 1..<conv.count {
+            Convolution.flip(p + convWeight[l], outChannels: conv[l], inChannels: geometry[l].channels, kernel: kernel,
+                             into: flipped[l].base)
+        }
+        let d = inputSize, groupsUsed = groupCount(n), flatSize = flatSize
+        parallelFor(groupsUsed, threads: threads) { gi in
+            let lo = gi * Self.groupImages
+            for r in lo..<min(n, lo + Self.groupImages) {
+                self.convBackward(image: images + r * d, row: r, dFlat: flat + r * flatSize, first: r == lo,
+                                  scratch: self.groups[gi])
+            }
+        }
+        // The groups' sums, added in group order, in blocks of parameters over threads.
+        let total = convParameters, blocks = threads > 1 ? threads : 1
+        parallelFor(blocks, threads: blocks) { blk in
+            let lo = total * blk / blocks, hi = total * (blk + 1) / blocks
+            (g + lo).update(from: self.groups[0].gradients.base + lo, count: hi - lo)
+            for gi in 1..<max(1, groupsUsed) { axpy(1, self.groups[gi].gradients.base + lo, g + lo, hi - lo) }
+        }
+        return lossSum / Double(n)
+    }
+
+    public func evaluate(parameters p: UnsafePointer<Float>, x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                         count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int) {
+        var unused = RNG(seed: 0)
+        _ = forward(p, x, n, train: false, rng: &unused)
+        var correct = 0
+        let loss = SoftmaxCrossEntropy.forward(logits: z[fcLayers - 1].base, labels: labels, n: n, classes: classes,
+                                               dlogits: nil, correct: &correct)
+        return (loss, correct)
+    }
+}
