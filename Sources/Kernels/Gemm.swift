@@ -108,30 +108,39 @@ private func gemmBlock(_ s: GemmShape, rows: Range<Int>, columns: Range<Int>, al
                         let mr = min(B.mr, mc - ir)
                         let ap = ws.packedA + ir * kc
                         let cp = c + (ic + ir) * ldc + jc + jr
-                        if mr == B.mr && nr == B.nr {
-                            B.microKernel(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, alpha: alpha, beta: betaBlock)
-                        } else {
-                            // Edge tile: compute the whole tile aside, then merge the valid part with
-                            // the same arithmetic as a full tile (so thread splits never change bits).
-                            B.microKernel(kc: kc, a: ap, b: bp, c: ws.tile, ldc: B.nr, alpha: 1, beta: 0)
-                            let va = Vec16(repeating: alpha), vb = Vec16(repeating: betaBlock)
-                            for r in 0..<mr {
-                                var col = 0
-                                while col + 16 <= nr {
-                                    let t = load16(ws.tile + r * B.nr + col) * va
-                                    let out = cp + r * ldc + col
-                                    store16(betaBlock == 0 ? t : t.addingProduct(vb, load16(out)), out)
-                                    col += 16
-                                }
-                                for col in col..<nr {
-                                    let t = ws.tile[r * B.nr + col] * alpha
-                                    let out = cp + r * ldc + col
-                                    out.pointee = betaBlock == 0 ? t : t.addingProduct(betaBlock, out.pointee)
-                                }
-                            }
-                        }
+                        B.tile(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, rows: mr, columns: nr, alpha: alpha, beta: betaBlock, scratch: ws.tile)
                     }
                 }
+            }
+        }
+    }
+}
+
+extension GemmBlocking {
+    /// One MR x NR tile of C, or its top-left rows x columns at an edge: an edge tile is computed
+    /// whole aside, then its valid part merged with the same arithmetic as a full tile (so where
+    /// a tile falls never changes bits).
+    @inline(__always)
+    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                     rows: Int, columns: Int, alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>) {
+        if rows == mr && columns == nr {
+            microKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            return
+        }
+        microKernel(kc: kc, a: a, b: b, c: scratch, ldc: nr, alpha: 1, beta: 0)
+        let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)
+        for r in 0..<rows {
+            var col = 0
+            while col + 16 <= columns {
+                let t = load16(scratch + r * nr + col) * va
+                let out = c + r * ldc + col
+                store16(beta == 0 ? t : t.addingProduct(vb, load16(out)), out)
+                col += 16
+            }
+            for col in col..<columns {
+                let t = scratch[r * nr + col] * alpha
+                let out = c + r * ldc + col
+                out.pointee = beta == 0 ? t : t.addingProduct(beta, out.pointee)
             }
         }
     }

@@ -50,16 +50,20 @@ public final class CNN: Model {
     let masks: [FloatBuffer]
     let delta: FloatBuffer               // gradient into a fully connected layer's input
     let flipped: [FloatBuffer]           // the input-gradient kernels of layers 1...
+    let packedWeights: [PackedA]         // each convolution's weights, packed once per step
+    let packedFlipped: [PackedA]         // and its input-gradient kernels
     let groups: [GroupScratch]
 
     /// What one group of images needs while it runs.
     final class GroupScratch {
         let col: FloatBuffer        // im2col of the largest layer
+        let padded: FloatBuffer     // a zero-padded image or gradient of the largest layer
         let dActivation: FloatBuffer
         let dPooled: FloatBuffer
         let gradients: FloatBuffer  // the group's sum of convolution-parameter gradients
-        init(col: Int, activation: Int, pooled: Int, parameters: Int) {
+        init(col: Int, padded: Int, activation: Int, pooled: Int, parameters: Int) {
             self.col = FloatBuffer(count: col)
+            self.padded = FloatBuffer(count: padded)
             dActivation = FloatBuffer(count: activation)
             dPooled = FloatBuffer(count: pooled)
             gradients = FloatBuffer(count: parameters)
@@ -115,11 +119,16 @@ public final class CNN: Model {
         masks = hidden.map { FloatBuffer(count: dropsHidden ? maxBatch * $0 : 0) }
         delta = FloatBuffer(count: maxBatch * widths.dropLast().max()!)
         flipped = conv.indices.map { $0 == 0 ? FloatBuffer(count: 0) : FloatBuffer(count: conv[$0] * geometry[$0].patch) }
-        // im2col of each forward (patch x pixels) and of each input gradient (out·k·k x pixels).
-        let colSize = conv.indices.map { max(geometry[$0].patch, conv[$0] * kernel * kernel) * geometry[$0].pixels }.max()!
+        packedWeights = conv.indices.map { PackedA(m: conv[$0], k: geometry[$0].patch) }
+        packedFlipped = conv.indices.map { $0 == 0 ? PackedA(m: 0, k: 0) : PackedA(m: geometry[$0].channels, k: conv[$0] * kernel * kernel) }
+        // im2col of each weight gradient (patch x pixels); the other products pack it implicitly.
+        let colSize = conv.indices.map { geometry[$0].patch * geometry[$0].pixels }.max()!
         let groupCount = (maxBatch + Self.groupImages - 1) / Self.groupImages
         let params = convParameters, act = activationSize.max()!, pooledMax = pooledSize.max()!
-        groups = (0..<groupCount).map { _ in GroupScratch(col: colSize, activation: act, pooled: pooledMax, parameters: params) }
+        let paddedMax = conv.indices.map { Convolution.paddedSize(geometry[$0].with(channels: max(geometry[$0].channels, conv[$0]))) }.max()!
+        groups = (0..<groupCount).map { _ in
+            GroupScratch(col: colSize, padded: paddedMax, activation: act, pooled: pooledMax, parameters: params)
+        }
     }
 
     deinit { for p in argmax { p.deallocate() } }
@@ -144,8 +153,7 @@ public final class CNN: Model {
         var input = x
         for l in conv.indices {
             let g = geometry[l], act = activations[l].base + r * activationSize[l]
-            Convolution.forward(input, g, outChannels: conv[l], weights: p + convWeight[l], bias: p + convBias[l],
-                                out: act, col: scratch.col.base)
+            Convolution.forward(input, g, weights: packedWeights[l], bias: p + convBias[l], out: act, padded: scratch.padded.base)
             relu(act, activationSize[l])
             let out = pooled[l].base + r * pooledSize[l], idx = argmax[l] + r * pooledSize[l]
             let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
@@ -176,7 +184,7 @@ public final class CNN: Model {
             Convolution.weightGradient(dAct, input: input, g, outChannels: conv[l], dWeights: grads + convWeight[l],
                                        dBias: grads + convBias[l], accumulate: !first, col: s.col.base)
             if l == 0 { break }
-            Convolution.inputGradient(dAct, g, outChannels: conv[l], flipped: flipped[l].base, dInput: dPool, col: s.col.base)
+            Convolution.inputGradient(dAct, g, flipped: packedFlipped[l], dInput: dPool, padded: s.padded.base)
             dOut = UnsafePointer(dPool)
         }
     }
@@ -207,6 +215,7 @@ public final class CNN: Model {
             }
             input = UnsafePointer(out)
         }
+        for l in conv.indices { packedWeights[l].pack(p + convWeight[l], lda: geometry[l].patch) }
         let images = input, groupsUsed = groupCount(n)
         parallelFor(groupsUsed, threads: threads) { gi in
             for r in (gi * Self.groupImages)..<min(n, (gi + 1) * Self.groupImages) {
@@ -280,6 +289,7 @@ public final class CNN: Model {
         for l in 1..<conv.count {
             Convolution.flip(p + convWeight[l], outChannels: conv[l], inChannels: geometry[l].channels, kernel: kernel,
                              into: flipped[l].base)
+            packedFlipped[l].pack(flipped[l].base, lda: conv[l] * kernel * kernel)
         }
         let d = inputSize, groupsUsed = groupCount(n), flatSize = flatSize
         parallelFor(groupsUsed, threads: threads) { gi in

@@ -53,20 +53,47 @@ public enum Convolution {
         }
     }
 
-    /// Y (outChannels, pixels) = W · col(X) (+ bias per output channel when given).
-    /// `col` is scratch of patch·pixels floats.
-    public static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, outChannels: Int,
-                               weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               out: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>) {
-        im2col(x, g, col)
-        gemm(GemmShape(m: outChannels, n: g.pixels, k: g.patch), a: weights, lda: g.patch,
-             b: col, ldb: g.pixels, beta: 0, c: out, ldc: g.pixels)
+    /// Y (outChannels, pixels) = W · col(X) (+ bias per output channel when given), with the
+    /// weights packed once (`PackedA(m: outChannels, k: patch)`) and col(X) written straight into
+    /// the GEMM's panels (Im2colPanels): no patch matrix is materialised.
+    /// `padded` is scratch of `paddedSize(g)` floats.
+    public static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, weights: PackedA, bias: UnsafePointer<Float>?,
+                               out: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        precondition(weights.k == g.patch)
+        let outChannels = weights.m
+        pad(x, g, into: padded)
+        gemm(weights, n: g.pixels, b: Im2colPanels(padded: padded, geometry: g), c: out, ldc: g.pixels)
         if let bias {
             for o in 0..<outChannels {
                 let v = Vec16(repeating: bias[o]), row = out + o * g.pixels
                 var i = 0
                 while i + 16 <= g.pixels { store16(load16(row + i) + v, row + i); i += 16 }
                 while i < g.pixels { row[i] += bias[o]; i += 1 }
+            }
+        }
+    }
+
+    /// The same with unpacked weights (outChannels x patch), for one-off products and tests.
+    public static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, outChannels: Int,
+                               weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
+        let packed = PackedA(m: outChannels, k: g.patch)
+        packed.pack(weights, lda: g.patch)
+        let padded = FloatBuffer(count: paddedSize(g))
+        forward(x, g, weights: packed, bias: bias, out: out, padded: padded.base)
+    }
+
+    /// Floats of the zero-padded copy of an image of geometry g.
+    public static func paddedSize(_ g: ConvGeometry) -> Int {
+        g.channels * (g.height + 2 * g.pad) * (g.width + 2 * g.pad)
+    }
+
+    /// The image with `pad` zeros around each channel: (channels, height + 2·pad, width + 2·pad).
+    public static func pad(_ x: UnsafePointer<Float>, _ g: ConvGeometry, into out: UnsafeMutablePointer<Float>) {
+        let pw = g.width + 2 * g.pad, ph = g.height + 2 * g.pad
+        out.update(repeating: 0, count: g.channels * ph * pw)
+        for c in 0..<g.channels {
+            for y in 0..<g.height {
+                (out + (c * ph + y + g.pad) * pw + g.pad).update(from: x + (c * g.height + y) * g.width, count: g.width)
             }
         }
     }
@@ -85,12 +112,13 @@ public enum Convolution {
         }
     }
 
-    /// dX (inChannels, pixels) = flip(W) · col(dY); `flipped` comes from `flip`.
-    public static func inputGradient(_ dOut: UnsafePointer<Float>, _ g: ConvGeometry, outChannels: Int,
-                                     flipped: UnsafePointer<Float>, dInput: UnsafeMutablePointer<Float>,
-                                     col: UnsafeMutablePointer<Float>) {
-        forward(dOut, g.with(channels: outChannels), outChannels: g.channels, weights: flipped, bias: nil,
-                out: dInput, col: col)
+    /// dX (inChannels, pixels) = flip(W) · col(dY); `flipped` is `flip`'s result packed as
+    /// PackedA(m: inChannels, k: outChannels·k·k).
+    /// `padded` is scratch of `paddedSize` floats of dY's geometry.
+    public static func inputGradient(_ dOut: UnsafePointer<Float>, _ g: ConvGeometry, flipped: PackedA,
+                                     dInput: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        precondition(flipped.m == g.channels)
+        forward(dOut, g.with(channels: flipped.k / (g.kernel * g.kernel)), weights: flipped, bias: nil, out: dInput, padded: padded)
     }
 
     /// flipped[i][o][ky][kx] = W[o][i][k − 1 − ky][k − 1 − kx]: the (in, out·k·k) weights of the
@@ -117,6 +145,69 @@ public enum Convolution {
     }
 }
 
+/// col(X) written straight into the GEMM's packed B panels: panel q holds, for each patch row
+/// p = (c·k + ky)·k + kx, the 32 pixels j0 + 32q ..< j0 + 32(q + 1) of that row. The image is read
+/// from a zero-padded copy (`Convolution.pad`), so each pixel run is one unchecked contiguous
+/// copy of a shifted image row: 32 floats when the width is a multiple of 32, else 32 / width
+/// whole rows.
+public struct Im2colPanels: PanelSource {
+    let padded: UnsafePointer<Float>
+    let geometry: ConvGeometry
+
+    /// `padded` holds the image as `Convolution.pad` writes it.
+    public init(padded: UnsafePointer<Float>, geometry: ConvGeometry) {
+        self.padded = padded
+        self.geometry = geometry
+    }
+
+    public func pack(p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
+        let g = geometry, w = g.width, k = g.kernel, n = g.pixels
+        let pw = w + 2 * g.pad, plane = (g.height + 2 * g.pad) * pw
+        let width = gemmPanelWidth
+        var panel = dst
+        for q in stride(from: 0, to: nc, by: width) {
+            let first = j0 + q
+            let y0 = first / w, x0 = first % w
+            let whole = min(width, n - first)  // pixels of this panel inside the image
+            // Patch row p0 as (channel, ky, kx), then counted up.
+            var c = p0 / (k * k), ky = p0 % (k * k) / k, kx = p0 % k
+            for p in 0..<kc {
+                // Pixel (y, x) of this patch row is padded[c][y + ky][x + kx].
+                let src = padded + c * plane + (y0 + ky) * pw + x0 + kx
+                let o = panel + p * width
+                if whole == width && w % width == 0 {
+                    store16(load16(src), o)
+                    store16(load16(src + 16), o + 16)
+                } else if whole == width && w == 16 {
+                    store16(load16(src), o)
+                    store16(load16(src + pw), o + 16)
+                } else if whole == width && w == 8 {
+                    for r in 0..<4 { (o + 8 * r).storeBytes8(UnsafeRawPointer(src + r * pw).loadUnaligned(as: SIMD8<Float>.self)) }
+                } else {
+                    var y = y0, x = x0
+                    for t in 0..<width {
+                        if t < whole {
+                            o[t] = padded[c * plane + (y + ky) * pw + x + kx]
+                            x += 1
+                            if x == w { x = 0; y += 1 }
+                        } else {
+                            o[t] = 0
+                        }
+                    }
+                }
+                kx += 1
+                if kx == k { kx = 0; ky += 1; if ky == k { ky = 0; c += 1 } }
+            }
+            panel += kc * width
+        }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Float {
+    @inline(__always)
+    func storeBytes8(_ v: SIMD8<Float>) { UnsafeMutableRawPointer(self).storeBytes(of: v, as: SIMD8<Float>.self) }
+}
+
 /// Max pooling over size x size windows with a stride and implicit −∞ padding (PyTorch's
 /// MaxPool2d). The gradient goes to the first maximum of each window in scan order, as in PyTorch.
 public struct MaxPool: Sendable, Equatable {
@@ -130,6 +221,16 @@ public struct MaxPool: Sendable, Equatable {
 
     /// One plane h x w into oh x ow; `argmax` receives the input index of each output's maximum.
     public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
+                        argmax: UnsafeMutablePointer<Int32>) {
+        if size == 3 && stride == 2 && pad == 1 && w <= 32 {
+            forward3x3Stride2(x, height: h, width: w, out: out, argmax: argmax)
+            return
+        }
+        forwardAnySize(x, height: h, width: w, out: out, argmax: argmax)
+    }
+
+    /// The window loop for any size, stride and padding.
+    func forwardAnySize(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>) {
         let oh = outputSize(h), ow = outputSize(w)
         for oy in 0..<oh {
@@ -146,6 +247,48 @@ public struct MaxPool: Sendable, Equatable {
                 }
                 out[oy * ow + ox] = best
                 argmax[oy * ow + ox] = Int32(at)
+            }
+        }
+    }
+
+    /// Figure 3's pool (3 x 3, stride 2, padding 1) on rows of at most 32 pixels, 16 outputs at
+    /// once: a row padded with −∞ is read as 32 lanes from offsets 0 and 2, whose even and odd
+    /// halves are the window's three columns 2·ox − 1, 2·ox, 2·ox + 1. Rows and columns are
+    /// scanned in PyTorch's order with its rule (a larger value or a NaN takes over), so the
+    /// maxima and their indices are those of the window loop.
+    func forward3x3Stride2(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
+                           argmax: UnsafeMutablePointer<Int32>) {
+        let oh = outputSize(h), ow = outputSize(w)
+        var padded = SIMD64<Float>(repeating: -.infinity)
+        // Indices are carried as Float lanes (exact below 2^24) to share the comparison's mask.
+        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        // The first pixel of each window inside the image: column max(0, 2·ox − 1).
+        let firstColumn = pointwiseMax(lane * 2 - 1, SIMD16<Float>())
+        withUnsafeMutableBytes(of: &padded) { raw in
+            let row = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+            for oy in 0..<oh {
+                let y0 = max(0, 2 * oy - 1), y1 = min(h - 1, 2 * oy + 1)
+                var best = SIMD16<Float>(repeating: -.infinity)
+                var at = firstColumn + Float(y0 * w)
+                @inline(__always) func visit(_ v: SIMD16<Float>, _ index: SIMD16<Float>) {
+                    let take = (v .> best) .| (v .!= v)
+                    best.replace(with: v, where: take)
+                    at.replace(with: index, where: take)
+                }
+                for y in y0...y1 {
+                    // row[0] = −∞ (column −1), row[1...w] = the image row, −∞ after.
+                    (row + 1).update(from: x + y * w, count: w)
+                    let a = UnsafeRawPointer(row).loadUnaligned(as: SIMD32<Float>.self)
+                    let b = UnsafeRawPointer(row + 2).loadUnaligned(as: SIMD32<Float>.self)
+                    let base = lane * 2 + Float(y * w)
+                    visit(a.evenHalf, base - 1)
+                    visit(a.oddHalf, base)
+                    visit(b.evenHalf, base + 1)
+                }
+                for ox in 0..<ow {
+                    out[oy * ow + ox] = best[ox]
+                    argmax[oy * ow + ox] = Int32(at[ox])
+                }
             }
         }
     }

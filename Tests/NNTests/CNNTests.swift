@@ -3,7 +3,7 @@
 // differences; and the same gradients for any thread count.
 import Foundation
 import Kernels
-import NN
+@testable import NN
 import Testing
 
 /// Y[o][y][x] = b[o] + Σ_{i,ky,kx} W[o][i][ky][kx]·X[i][y+ky−p][x+kx−p], in Double, zero outside.
@@ -45,9 +45,9 @@ func convolutionMatchesTheDirectSumAndItsGradientsFiniteDifferences(_ c: ConvCas
     let x = (0..<(c.channels * g.pixels)).map { _ in rng.uniform() * 2 - 1 }
     let w = (0..<(c.out * g.patch)).map { _ in rng.uniform() * 2 - 1 }
     let b = (0..<c.out).map { _ in rng.uniform() }
-    let col = FloatBuffer(count: max(g.patch, c.out * c.kernel * c.kernel) * g.pixels)
+    let col = FloatBuffer(count: g.patch * g.pixels)
     var y = [Float](repeating: .nan, count: c.out * g.pixels)
-    Convolution.forward(x, g, outChannels: c.out, weights: w, bias: b, out: &y, col: col.base)
+    Convolution.forward(x, g, outChannels: c.out, weights: w, bias: b, out: &y)
     let expected = directConvolution(x, g, out: c.out, weights: w, bias: b)
     for i in y.indices { #expect(abs(Double(y[i]) - expected[i]) < 1e-5 * max(1, abs(expected[i]))) }
 
@@ -61,7 +61,10 @@ func convolutionMatchesTheDirectSumAndItsGradientsFiniteDifferences(_ c: ConvCas
     var flipped = [Float](repeating: 0, count: w.count)
     Convolution.flip(w, outChannels: c.out, inChannels: c.channels, kernel: c.kernel, into: &flipped)
     var dX = [Float](repeating: .nan, count: x.count)
-    Convolution.inputGradient(r, g, outChannels: c.out, flipped: flipped, dInput: &dX, col: col.base)
+    let packed = PackedA(m: c.channels, k: c.out * c.kernel * c.kernel)
+    packed.pack(flipped, lda: c.out * c.kernel * c.kernel)
+    var padded = [Float](repeating: 0, count: Convolution.paddedSize(g.with(channels: c.out)))
+    Convolution.inputGradient(r, g, flipped: packed, dInput: &dX, padded: &padded)
     let h: Float = 0.25
     func numeric(_ bump: (Float) -> Double) -> Double { (bump(h) - bump(-h)) / Double(2 * h) }
     for i in w.indices {
@@ -235,3 +238,38 @@ func cnnGradientMatchesFiniteDifferencesWithMasksFixed(_ c: CNNCase) {
     #expect(model.parameterCount == 2_371_266)
 }
 
+
+@Test(arguments: [(32, 32), (16, 16), (8, 8), (7, 5), (3, 31), (1, 2)])
+func maxPoolFastPathEqualsTheWindowLoop(_ size: (h: Int, w: Int)) {
+    let pool = MaxPool(size: 3, stride: 2, pad: 1)
+    var rng = RNG(seed: UInt64(size.h * 100 + size.w))
+    // Few distinct values (many ties), some −∞ and a NaN.
+    var x = (0..<(size.h * size.w)).map { _ in Float(rng.below(4)) - 2 }
+    x[rng.below(x.count)] = -.infinity
+    if x.count > 3 { x[rng.below(x.count)] = .nan }
+    let n = pool.outputSize(size.h) * pool.outputSize(size.w)
+    var fast = [Float](repeating: 0, count: n), slow = fast
+    var fastAt = [Int32](repeating: -1, count: n), slowAt = fastAt
+    pool.forward3x3Stride2(x, height: size.h, width: size.w, out: &fast, argmax: &fastAt)
+    pool.forwardAnySize(x, height: size.h, width: size.w, out: &slow, argmax: &slowAt)
+    #expect(fastAt == slowAt)
+    #expect(zip(fast, slow).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+}
+
+@Test(arguments: [ConvCase(channels: 3, out: 13, height: 32, width: 32, kernel: 5),
+                  ConvCase(channels: 16, out: 7, height: 16, width: 16, kernel: 5),
+                  ConvCase(channels: 20, out: 12, height: 8, width: 8, kernel: 5),
+                  ConvCase(channels: 2, out: 3, height: 5, width: 7, kernel: 3)])
+func implicitIm2colPanelsEqualPackingTheExplicitMatrixBitForBit(_ c: ConvCase) {
+    let g = ConvGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel)
+    var rng = RNG(seed: 2)
+    let x = (0..<(c.channels * g.pixels)).map { _ in rng.uniform() * 2 - 1 }
+    let w = (0..<(c.out * g.patch)).map { _ in rng.uniform() * 2 - 1 }
+    var implicit = [Float](repeating: .nan, count: c.out * g.pixels)
+    Convolution.forward(x, g, outChannels: c.out, weights: w, bias: nil, out: &implicit)
+    var col = [Float](repeating: .nan, count: g.patch * g.pixels)
+    Convolution.im2col(x, g, &col)
+    var explicit = [Float](repeating: .nan, count: c.out * g.pixels)
+    gemm(GemmShape(m: c.out, n: g.pixels, k: g.patch), a: w, lda: g.patch, b: col, ldb: g.pixels, c: &explicit, ldc: g.pixels)
+    #expect(implicit == explicit)
+}
