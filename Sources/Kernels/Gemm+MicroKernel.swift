@@ -62,3 +62,92 @@ extension GemmBlocking {
         store(c11a, c11b, 11)
     }
 }
+
+extension GemmBlocking {
+    // The first 4 or 8 rows of a full-width tile, reading the same packed A micro-panel (stride
+    // MR): the edge panel of m = 64 (5 x 12 + 4) or 128 (10 x 12 + 8) costs a third or two thirds
+    // of a full tile instead of a whole one computed aside. Each row's sums are the same FMAs in
+    // the same order as in `microKernel`, so a row's bits do not depend on which kernel ran it.
+
+    /// The first 4 rows of a full-width tile.
+    @inline(never)
+    static func microKernel4(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        var c0a = Vec16(), c0b = Vec16()
+        var c1a = Vec16(), c1b = Vec16()
+        var c2a = Vec16(), c2b = Vec16()
+        var c3a = Vec16(), c3b = Vec16()
+        var ap = a, bp = b
+        for _ in 0..<kc {
+            let b0 = load16(bp), b1 = load16(bp + 16)
+            let a0 = Vec16(repeating: ap[0]); c0a = c0a.addingProduct(a0, b0); c0b = c0b.addingProduct(a0, b1)
+            let a1 = Vec16(repeating: ap[1]); c1a = c1a.addingProduct(a1, b0); c1b = c1b.addingProduct(a1, b1)
+            let a2 = Vec16(repeating: ap[2]); c2a = c2a.addingProduct(a2, b0); c2b = c2b.addingProduct(a2, b1)
+            let a3 = Vec16(repeating: ap[3]); c3a = c3a.addingProduct(a3, b0); c3b = c3b.addingProduct(a3, b1)
+            ap += 12
+            bp += 32
+        }
+        let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)
+        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) {
+            let cr = c + r * ldc
+            if beta == 0 {
+                store16(x * va, cr)
+                store16(y * va, cr + 16)
+            } else {
+                store16((x * va).addingProduct(vb, load16(cr)), cr)
+                store16((y * va).addingProduct(vb, load16(cr + 16)), cr + 16)
+            }
+        }
+        store(c0a, c0b, 0)
+        store(c1a, c1b, 1)
+        store(c2a, c2b, 2)
+        store(c3a, c3b, 3)
+    }
+
+    /// The first 8 rows of a full-width tile.
+    @inline(never)
+    static func microKernel8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        var c0a = Vec16(), c0b = Vec16()
+        var c1a = Vec16(), c1b = Vec16()
+        var c2a = Vec16(), c2b = Vec16()
+        var c3a = Vec16(), c3b = Vec16()
+        var c4a = Vec16(), c4b = Vec16()
+        var c5a = Vec16(), c5b = Vec16()
+        var c6a = Vec16(), c6b = Vec16()
+        var c7a = Vec16(), c7b = Vec16()
+        var ap = a, bp = b
+        for _ in 0..<kc {
+            let b0 = load16(bp), b1 = load16(bp + 16)
+            let a0 = Vec16(repeating: ap[0]); c0a = c0a.addingProduct(a0, b0); c0b = c0b.addingProduct(a0, b1)
+            let a1 = Vec16(repeating: ap[1]); c1a = c1a.addingProduct(a1, b0); c1b = c1b.addingProduct(a1, b1)
+            let a2 = Vec16(repeating: ap[2]); c2a = c2a.addingProduct(a2, b0); c2b = c2b.addingProduct(a2, b1)
+            let a3 = Vec16(repeating: ap[3]); c3a = c3a.addingProduct(a3, b0); c3b = c3b.addingProduct(a3, b1)
+            let a4 = Vec16(repeating: ap[4]); c4a = c4a.addingProduct(a4, b0); c4b = c4b.addingProduct(a4, b1)
+            let a5 = Vec16(repeating: ap[5]); c5a = c5a.addingProduct(a5, b0); c5b = c5b.addingProduct(a5, b1)
+            let a6 = Vec16(repeating: ap[6]); c6a = c6a.addingProduct(a6, b0); c6b = c6b.addingProduct(a6, b1)
+            let a7 = Vec16(repeating: ap[7]); c7a = c7a.addingProduct(a7, b0); c7b = c7b.addingProduct(a7, b1)
+            ap += 12
+            bp += 32
+        }
+        let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)
+        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) {
+            let cr = c + r * ldc
+            if beta == 0 {
+                store16(x * va, cr)
+                store16(y * va, cr + 16)
+            } else {
+                store16((x * va).addingProduct(vb, load16(cr)), cr)
+                store16((y * va).addingProduct(vb, load16(cr + 16)), cr + 16)
+            }
+        }
+        store(c0a, c0b, 0)
+        store(c1a, c1b, 1)
+        store(c2a, c2b, 2)
+        store(c3a, c3b, 3)
+        store(c4a, c4b, 4)
+        store(c5a, c5b, 5)
+        store(c6a, c6b, 6)
+        store(c7a, c7b, 7)
+    }
+}

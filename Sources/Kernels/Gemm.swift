@@ -123,9 +123,10 @@ extension GemmBlocking {
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                      rows: Int, columns: Int, alpha: Float, beta: Float, scratch: UnsafeMutablePointer<Float>) {
-        if rows == mr && columns == nr {
-            microKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-            return
+        if columns == nr {
+            if rows == mr { microKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta); return }
+            if rows == 4 { microKernel4(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta); return }
+            if rows == 8 { microKernel8(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta); return }
         }
         microKernel(kc: kc, a: a, b: b, c: scratch, ldc: nr, alpha: 1, beta: 0)
         let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)

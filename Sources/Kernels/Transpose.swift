@@ -24,7 +24,13 @@ func oddLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
 @inline(__always)
 public func transpose16x16(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int,
                            _ dst: UnsafeMutablePointer<Float>, dstStride: Int) {
-    @inline(__always) func row(_ r: Int) -> Vec16 { r < rows ? load16(src + r * srcStride) : Vec16() }
+    transpose16x16(row: { r in r < rows ? load16(src + r * srcStride) : Vec16() }, dst, dstStride: dstStride)
+}
+
+/// The transpose of the 16 x 16 block whose row r is `row(r)`: row q of the result to
+/// dst + q·dstStride. For sources whose rows are not evenly spaced (a convolution's patches).
+@inline(__always)
+public func transpose16x16(row: (Int) -> Vec16, _ dst: UnsafeMutablePointer<Float>, dstStride: Int) {
     let x0 = row(0); let x1 = row(1); let x2 = row(2); let x3 = row(3); let x4 = row(4); let x5 = row(5); let x6 = row(6); let x7 = row(7)
     let x8 = row(8); let x9 = row(9); let x10 = row(10); let x11 = row(11); let x12 = row(12); let x13 = row(13); let x14 = row(14); let x15 = row(15)
     let y0 = evenLanes(x0, x1); let y1 = evenLanes(x2, x3); let y2 = evenLanes(x4, x5); let y3 = evenLanes(x6, x7)

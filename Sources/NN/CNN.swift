@@ -61,7 +61,9 @@ public final class CNN: Model {
         let dActivation: FloatBuffer
         let dPooled: FloatBuffer
         let gradients: FloatBuffer  // the group's sum of convolution-parameter gradients
-        init(col: Int, padded: Int, activation: Int, pooled: Int, parameters: Int) {
+        let packedGradient: [PackedA]  // dY of each layer, packed as the weight gradient's A
+        init(col: Int, padded: Int, activation: Int, pooled: Int, parameters: Int, packed: [PackedA]) {
+            packedGradient = packed
             self.col = FloatBuffer(count: col)
             self.padded = FloatBuffer(count: padded)
             dActivation = FloatBuffer(count: activation)
@@ -127,7 +129,8 @@ public final class CNN: Model {
         let params = convParameters, act = activationSize.max()!, pooledMax = pooledSize.max()!
         let paddedMax = conv.indices.map { Convolution.paddedSize(geometry[$0].with(channels: max(geometry[$0].channels, conv[$0]))) }.max()!
         groups = (0..<groupCount).map { _ in
-            GroupScratch(col: colSize, padded: paddedMax, activation: act, pooled: pooledMax, parameters: params)
+            GroupScratch(col: colSize, padded: paddedMax, activation: act, pooled: pooledMax, parameters: params,
+                         packed: conv.indices.map { PackedA(m: conv[$0], k: geometry[$0].pixels) })
         }
     }
 
@@ -174,15 +177,15 @@ public final class CNN: Model {
         for l in conv.indices.reversed() {
             let g = geometry[l], act = activations[l].base + r * activationSize[l], idx = argmax[l] + r * pooledSize[l]
             let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
+            dAct.update(repeating: 0, count: activationSize[l])
             for c in 0..<conv[l] {
-                pool.backward(dOut + c * planeOut, argmax: idx + c * planeOut, height: g.height, width: g.width,
-                              dInput: dAct + c * planeIn)
+                pool.accumulate(dOut + c * planeOut, argmax: idx + c * planeOut, count: planeOut, into: dAct + c * planeIn)
             }
             // Through the ReLU: its output is positive exactly where its derivative is 1.
             for i in 0..<activationSize[l] where !(act[i] > 0) { dAct[i] = 0 }
             let input = l == 0 ? x : UnsafePointer(pooled[l - 1].base + r * pooledSize[l - 1])
-            Convolution.weightGradient(dAct, input: input, g, outChannels: conv[l], dWeights: grads + convWeight[l],
-                                       dBias: grads + convBias[l], accumulate: !first, col: s.col.base)
+            Convolution.weightGradient(dAct, input: input, g, dOutPacked: s.packedGradient[l], dWeights: grads + convWeight[l],
+                                       dBias: grads + convBias[l], accumulate: !first, padded: s.padded.base, col: s.col.base)
             if l == 0 { break }
             Convolution.inputGradient(dAct, g, flipped: packedFlipped[l], dInput: dPool, padded: s.padded.base)
             dOut = UnsafePointer(dPool)

@@ -99,17 +99,35 @@ public enum Convolution {
     }
 
     /// dW (outChannels, patch) = dY · col(X)ᵀ, added to dW when `accumulate`; db += Σ_pixels dY.
+    /// `dOutPacked` is scratch PackedA(m: outChannels, k: pixels); `padded` of paddedSize(g).
     public static func weightGradient(_ dOut: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ g: ConvGeometry,
-                                      outChannels: Int, dWeights: UnsafeMutablePointer<Float>,
+                                      dOutPacked: PackedA, dWeights: UnsafeMutablePointer<Float>,
                                       dBias: UnsafeMutablePointer<Float>, accumulate: Bool,
-                                      col: UnsafeMutablePointer<Float>) {
-        im2col(x, g, col)
-        gemm(GemmShape(m: outChannels, n: g.patch, k: g.pixels, transB: true), a: dOut, lda: g.pixels,
-             b: col, ldb: g.pixels, beta: accumulate ? 1 : 0, c: dWeights, ldc: g.patch)
+                                      padded: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>) {
+        let outChannels = dOutPacked.m
+        if Im2colTransposedPanels.handles(g) && g.pixels % 16 == 0 {
+            pad(x, g, into: padded)
+            dOutPacked.pack(dOut, lda: g.pixels)
+            gemm(dOutPacked, n: g.patch, b: Im2colTransposedPanels(padded: padded, geometry: g), beta: accumulate ? 1 : 0,
+                 c: dWeights, ldc: g.patch)
+        } else {
+            im2col(x, g, col)
+            gemm(GemmShape(m: outChannels, n: g.patch, k: g.pixels, transB: true), a: dOut, lda: g.pixels,
+                 b: col, ldb: g.pixels, beta: accumulate ? 1 : 0, c: dWeights, ldc: g.patch)
+        }
         for o in 0..<outChannels {
             let s = sum(dOut + o * g.pixels, g.pixels)
             dBias[o] = accumulate ? dBias[o] + s : s
         }
+    }
+
+    /// The same with its scratch allocated here, for one-off products and tests.
+    public static func weightGradient(_ dOut: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ g: ConvGeometry,
+                                      outChannels: Int, dWeights: UnsafeMutablePointer<Float>,
+                                      dBias: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let padded = FloatBuffer(count: paddedSize(g)), col = FloatBuffer(count: g.patch * g.pixels)
+        weightGradient(dOut, input: x, g, dOutPacked: PackedA(m: outChannels, k: g.pixels), dWeights: dWeights,
+                       dBias: dBias, accumulate: accumulate, padded: padded.base, col: col.base)
     }
 
     /// dX (inChannels, pixels) = flip(W) · col(dY); `flipped` is `flip`'s result packed as
@@ -203,6 +221,60 @@ public struct Im2colPanels: PanelSource {
     }
 }
 
+/// col(X)ᵀ written straight into the GEMM's packed B panels, for the weight gradient
+/// dW = dY·col(X)ᵀ: B's rows are pixels (k) and its columns patch rows (n). Each 16 x 16 block
+/// (16 patch rows by 16 pixels of one image row, or two half rows when the width is 8) is loaded
+/// from the zero-padded image and transposed in registers, as packB transposes a stored Bᵀ.
+public struct Im2colTransposedPanels: PanelSource {
+    let padded: UnsafePointer<Float>
+    let geometry: ConvGeometry
+
+    public init(padded: UnsafePointer<Float>, geometry: ConvGeometry) {
+        self.padded = padded
+        self.geometry = geometry
+    }
+
+    /// Whether the pixel blocks are whole: widths 8, 16 or a multiple of 16.
+    public static func handles(_ g: ConvGeometry) -> Bool { g.width == 8 || g.width % 16 == 0 }
+
+    public func pack(p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
+        let g = geometry, w = g.width, k = g.kernel, kk = k * k, patch = g.patch
+        let pw = w + 2 * g.pad, plane = (g.height + 2 * g.pad) * pw
+        let width = gemmPanelWidth
+        precondition(kc % 16 == 0 && Self.handles(g))
+        // Where patch row j starts in the padded image, relative to pixel (0, 0).
+        @inline(__always) func origin(_ j: Int) -> Int {
+            let c = j / kk, r = j % kk
+            return c * plane + (r / k) * pw + r % k
+        }
+        var panel = dst
+        for q in stride(from: 0, to: nc, by: width) {
+            for half in 0..<2 {
+                let firstRow = j0 + q + 16 * half
+                let rows = max(0, min(16, patch - firstRow))
+                var origins = SIMD16<Int>()  // stays in registers: no allocation
+                for r in 0..<rows { origins[r] = origin(firstRow + r) }
+                for p in stride(from: 0, to: kc, by: 16) {
+                    let pixel = p0 + p, y = pixel / w, x = pixel % w
+                    let at = padded + y * pw + x
+                    let out = panel + p * width + 16 * half
+                    if w == 8 {
+                        transpose16x16(row: { r in
+                            guard r < rows else { return Vec16() }
+                            let s = at + origins[r]
+                            return Vec16(lowHalf: UnsafeRawPointer(s).loadUnaligned(as: SIMD8<Float>.self),
+                                         highHalf: UnsafeRawPointer(s + pw).loadUnaligned(as: SIMD8<Float>.self))
+                        }, out, dstStride: width)
+                    } else {
+                        transpose16x16(row: { r in r < rows ? load16(at + origins[r]) : Vec16() }, out, dstStride: width)
+                    }
+                }
+            }
+            panel += kc * width
+        }
+    }
+}
+
 extension UnsafeMutablePointer where Pointee == Float {
     @inline(__always)
     func storeBytes8(_ v: SIMD8<Float>) { UnsafeMutableRawPointer(self).storeBytes(of: v, as: SIMD8<Float>.self) }
@@ -277,7 +349,15 @@ public struct MaxPool: Sendable, Equatable {
                 }
                 for y in y0...y1 {
                     // row[0] = −∞ (column −1), row[1...w] = the image row, −∞ after.
-                    (row + 1).update(from: x + y * w, count: w)
+                    let src = x + y * w
+                    if w == 32 {
+                        store16(load16(src), row + 1)
+                        store16(load16(src + 16), row + 17)
+                    } else if w == 16 {
+                        store16(load16(src), row + 1)
+                    } else {
+                        for i in 0..<w { row[i + 1] = src[i] }
+                    }
                     let a = UnsafeRawPointer(row).loadUnaligned(as: SIMD32<Float>.self)
                     let b = UnsafeRawPointer(row + 2).loadUnaligned(as: SIMD32<Float>.self)
                     let base = lane * 2 + Float(y * w)
@@ -297,6 +377,14 @@ public struct MaxPool: Sendable, Equatable {
     public func backward(_ dOut: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, height h: Int, width w: Int,
                          dInput: UnsafeMutablePointer<Float>) {
         dInput.update(repeating: 0, count: h * w)
-        for i in 0..<(outputSize(h) * outputSize(w)) { dInput[Int(argmax[i])] += dOut[i] }
+        accumulate(dOut, argmax: argmax, count: outputSize(h) * outputSize(w), into: dInput)
+    }
+
+    /// dX[argmax[i]] += dY[i] for count outputs, in order (dX zeroed by the caller): `backward`
+    /// for many planes at once, their argmax already offset to the planes' positions.
+    @inline(__always)
+    public func accumulate(_ dOut: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, count: Int,
+                           into dInput: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { dInput[Int(argmax[i])] += dOut[i] }
     }
 }

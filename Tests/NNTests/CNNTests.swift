@@ -38,6 +38,8 @@ struct ConvCase: CustomTestStringConvertible, Sendable {
 @Test(arguments: [ConvCase(channels: 2, out: 3, height: 5, width: 7, kernel: 3),
                   ConvCase(channels: 3, out: 4, height: 6, width: 6, kernel: 5),
                   ConvCase(channels: 1, out: 2, height: 3, width: 4, kernel: 5),  // kernel wider than the image
+                  ConvCase(channels: 2, out: 3, height: 8, width: 8, kernel: 5),  // the transposed panels of width 8
+                  ConvCase(channels: 1, out: 2, height: 2, width: 16, kernel: 3),  // and of width 16
                   ConvCase(channels: 4, out: 5, height: 7, width: 9, kernel: 5)])
 func convolutionMatchesTheDirectSumAndItsGradientsFiniteDifferences(_ c: ConvCase) {
     let g = ConvGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel)
@@ -57,7 +59,7 @@ func convolutionMatchesTheDirectSumAndItsGradientsFiniteDifferences(_ c: ConvCas
         zip(directConvolution(x, g, out: c.out, weights: w, bias: b), r).reduce(0) { $0 + $1.0 * Double($1.1) }
     }
     var dW = [Float](repeating: .nan, count: w.count), dB = [Float](repeating: .nan, count: c.out)
-    Convolution.weightGradient(r, input: x, g, outChannels: c.out, dWeights: &dW, dBias: &dB, accumulate: false, col: col.base)
+    Convolution.weightGradient(r, input: x, g, outChannels: c.out, dWeights: &dW, dBias: &dB, accumulate: false)
     var flipped = [Float](repeating: 0, count: w.count)
     Convolution.flip(w, outChannels: c.out, inChannels: c.channels, kernel: c.kernel, into: &flipped)
     var dX = [Float](repeating: .nan, count: x.count)
@@ -81,7 +83,7 @@ func convolutionMatchesTheDirectSumAndItsGradientsFiniteDifferences(_ c: ConvCas
     }
     // accumulate adds to what is there.
     var twice = dW, twiceB = dB
-    Convolution.weightGradient(r, input: x, g, outChannels: c.out, dWeights: &twice, dBias: &twiceB, accumulate: true, col: col.base)
+    Convolution.weightGradient(r, input: x, g, outChannels: c.out, dWeights: &twice, dBias: &twiceB, accumulate: true)
     for i in dW.indices { #expect(abs(twice[i] - 2 * dW[i]) <= 1e-5 * max(1, abs(dW[i]))) }
 }
 
@@ -272,4 +274,12 @@ func implicitIm2colPanelsEqualPackingTheExplicitMatrixBitForBit(_ c: ConvCase) {
     var explicit = [Float](repeating: .nan, count: c.out * g.pixels)
     gemm(GemmShape(m: c.out, n: g.pixels, k: g.patch), a: w, lda: g.patch, b: col, ldb: g.pixels, c: &explicit, ldc: g.pixels)
     #expect(implicit == explicit)
+    // The weight gradient's transposed panels, likewise.
+    let dOut = (0..<(c.out * g.pixels)).map { _ in rng.uniform() * 2 - 1 }
+    var dW = [Float](repeating: .nan, count: c.out * g.patch), dB = [Float](repeating: .nan, count: c.out)
+    Convolution.weightGradient(dOut, input: x, g, outChannels: c.out, dWeights: &dW, dBias: &dB, accumulate: false)
+    var dWExplicit = [Float](repeating: .nan, count: c.out * g.patch)
+    gemm(GemmShape(m: c.out, n: g.patch, k: g.pixels, transB: true), a: dOut, lda: g.pixels, b: col, ldb: g.pixels,
+         c: &dWExplicit, ldc: g.patch)
+    #expect(dW == dWExplicit)
 }
