@@ -8,13 +8,13 @@
 // permute (vpermi2ps); the standard library's evenHalf/oddHalf compile to a call per lane here.
 
 /// Lanes 0, 2, …, 14 of a, then of b.
-@inline(__always)
+@inlinable @inline(__always)
 func evenLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
     Vec16(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14])
 }
 
 /// Lanes 1, 3, …, 15 of a, then of b.
-@inline(__always)
+@inlinable @inline(__always)
 func oddLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
     Vec16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
 }
@@ -29,7 +29,7 @@ public func transpose16x16(_ src: UnsafePointer<Float>, srcStride: Int, rows: In
 
 /// The transpose of the 16 x 16 block whose row r is `row(r)`: row q of the result to
 /// dst + q·dstStride. For sources whose rows are not evenly spaced (a convolution's patches).
-@inline(__always)
+@inlinable @inline(__always)
 public func transpose16x16(row: (Int) -> Vec16, _ dst: UnsafeMutablePointer<Float>, dstStride: Int) {
     let x0 = row(0); let x1 = row(1); let x2 = row(2); let x3 = row(3); let x4 = row(4); let x5 = row(5); let x6 = row(6); let x7 = row(7)
     let x8 = row(8); let x9 = row(9); let x10 = row(10); let x11 = row(11); let x12 = row(12); let x13 = row(13); let x14 = row(14); let x15 = row(15)

@@ -3,12 +3,12 @@
 
 public typealias Vec16 = SIMD16<Float>
 
-@inline(__always)
+@inlinable @inline(__always)
 public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
 }
