@@ -51,10 +51,10 @@ enum BenchCommand {
                 throw UsageError("bench train needs a config with a dataset and a model")
             }
             try problem.checkMemory(config, threads: threadCounts.max() ?? 1)
-            emit("config,arm,threads,batch_size,examples_per_second,ms_per_step,peak_rss_mb")
+            emit("config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb")
             for threads in threadCounts {
                 for f in Benchmarks.train(config, data: data, model: m, threads: threads) {
-                    emit("\(config.name),\(f.arm),\(threads),\(f.batchSize),\(fixed1(f.examplesPerSecond)),\(String(format: "%.4f", f.secondsPerStep * 1000)),\(fixed1(Benchmarks.peakRSSMegabytes()))")
+                    emit("\(config.name),\(f.arm),\(threads),\(f.batchSize),\(fixed1(f.examplesPerSecond)),\(String(format: "%.4f", f.secondsPerStep * 1000)),\(String(format: "%.4f", f.evalSecondsPerStep * 1000)),\(fixed1(Benchmarks.peakRSSMegabytes()))")
                 }
             }
         default:

@@ -124,7 +124,7 @@ enum HelpText {
     thread and all cores unless --threads is given:
       gemm   m,n,k,trans_a,trans_b,threads,gflops,peak_gflops (peak: a measured FMA loop)
       step   optimizer,parameters,threads,ns_per_parameter,gb_per_second
-      train  config,arm,threads,batch_size,examples_per_second,ms_per_step,peak_rss_mb
+      train  config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb
     Build in release mode (make build) before timing anything.
     """
 

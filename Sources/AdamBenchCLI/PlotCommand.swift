@@ -1,4 +1,4 @@
-// `adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]`
+// `adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration] [--paper FIGURES.csv [--paper-figure F]]`
 import Config
 import Results
 import Training
@@ -6,7 +6,7 @@ import Foundation
 
 enum PlotCommand {
     static func main(_ args: [String]) throws -> ExitStatus {
-        let a = try Arguments(args, valued: ["-o", "--out", "--column", "--x", "--y-min", "--y-max", "--epoch"],
+        let a = try Arguments(args, valued: ["-o", "--out", "--column", "--x", "--y-min", "--y-max", "--epoch", "--paper", "--paper-figure"],
                               switches: ["--log-y", "--linear-y"])
         guard !a.positional.isEmpty else { throw UsageError("plot takes one or more results folders, e.g. adam-bench plot results/mnist-logreg") }
         if a.has("--log-y") && a.has("--linear-y") { throw UsageError("give --log-y or --linear-y, not both") }
@@ -31,6 +31,14 @@ enum PlotCommand {
         }
         let epoch = try a.int("--epoch", min: 1)
         var panels: [(String, PlotPanel)] = []
+        // The paper's values (figures.csv), drawn beside ours.
+        var paper: CSVTable? = nil
+        if let file = a.value("--paper") {
+            do { paper = try CSVTable.read(file) } catch let e as OutputError {
+                printErr("adam-bench: error: --paper: \(e)")
+                return .data
+            }
+        }
         do {
             for dir in a.positional {
                 // A sweep over lr gets the Figure 4 layout: a small panel per β1, β2.
@@ -43,7 +51,13 @@ enum PlotCommand {
                         return (dir, p)
                     }
                 } else {
-                    panels.append((dir, try ResultsPlot.panel(directory: dir, override: override)))
+                    let settings = ResultsPlot.settings(directory: dir)
+                    for var panel in try ResultsPlot.panels(directory: dir, override: override) {
+                        if let paper, let figure = a.value("--paper-figure") ?? settings.paperFigure {
+                            ResultsPlot.addPaper(paper, figure: figure, shift: settings.paperShift, to: &panel)
+                        }
+                        panels.append((dir, panel))
+                    }
                 }
             }
         } catch let e as OutputError {

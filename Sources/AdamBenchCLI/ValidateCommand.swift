@@ -58,6 +58,7 @@ enum ValidateCommand {
             let hypers = arm.hyperparameters.values.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
             var line = "    \(arm.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(arm.optimizer) \(hypers), schedule \(arm.schedule.name)"
             if let avg = arm.averaging { line += ", averaging \(avg.name)" }
+            if let d = arm.dropout { line += ", dropout \(formatNumber(d.input)) input / \(formatNumber(d.hidden)) hidden" }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

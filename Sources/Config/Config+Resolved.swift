@@ -117,6 +117,7 @@ extension ArmConfig {
         case .ema(let beta)?: pairs.append(("averaging", .object([("kind", .string("ema")), ("beta", .number(beta))])))
         case .polyak?: pairs.append(("averaging", .object([("kind", .string("polyak"))])))
         }
+        if let d = dropout { pairs.append(("dropout", .object([("input", .number(d.input)), ("hidden", .number(d.hidden))]))) }
         return .object(pairs)
     }
 }

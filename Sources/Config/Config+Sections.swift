@@ -64,10 +64,10 @@ extension ExperimentConfig {
         if kind == .mlp || kind == .cnn {
             let example = kind == .mlp ? "[1000, 1000]" : "[1000]"
             guard let list = r.raw("hidden") else {
-                throw ConfigError(path: "model.hidden", "is required for an \(kind.rawValue): the fully connected hidden widths, e.g. \(example)")
+                throw ConfigError(path: "model.hidden", "is required for \(kind == .mlp ? "an" : "a") \(kind.rawValue): the fully connected hidden widths, e.g. \(example)")
             }
             guard case .array(let items) = list, kind == .cnn || !items.isEmpty else {
-                throw ConfigError(path: "model.hidden", "must be a\(kind == .mlp ? " non-empty" : "n") array of widths")
+                throw ConfigError(path: "model.hidden", kind == .mlp ? "must be a non-empty array of widths" : "must be an array of widths ([] for none)")
             }
             hidden = try items.enumerated().map { try ObjectReader.int($1, path: "model.hidden[\($0)]", min: 1) }
             let name = try r.string("activation") ?? "relu"
@@ -78,15 +78,7 @@ extension ExperimentConfig {
                 throw ConfigError(path: "model.activation", "must be \"relu\" for a cnn (the network of Figure 3), got \"\(name)\"")
             }
             activation = act
-            if let d = r.raw("dropout") {
-                var dr = try ObjectReader(d, path: "model.dropout")
-                inputDropout = try dr.number("input") ?? 0
-                hiddenDropout = try dr.number("hidden") ?? 0
-                for (key, p) in [("input", inputDropout), ("hidden", hiddenDropout)] where !(p >= 0 && p < 1) {
-                    throw ConfigError(path: "model.dropout.\(key)", "must be in [0, 1), got \(formatConfigNumber(p))")
-                }
-                try dr.finish("dropout", allowed: ["input", "hidden"])
-            }
+            if let d = r.raw("dropout") { (inputDropout, hiddenDropout) = try parseDropout(d, path: "model.dropout") }
         }
         var initFrom: String? = nil, initName = kind == .logisticRegression ? "zeros" : "glorot-uniform"
         switch r.raw("init") {
@@ -123,6 +115,18 @@ extension ExperimentConfig {
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
                            inputDropout: inputDropout, hiddenDropout: hiddenDropout, conv: conv, kernel: kernel,
                            poolSize: poolSize, poolStride: poolStride, poolPad: poolPad, latent: latent, initFrom: initFrom)
+    }
+
+    /// `{"input": p, "hidden": q}`, each in [0, 1), missing ones 0.
+    static func parseDropout(_ json: JSON, path: String) throws -> (input: Double, hidden: Double) {
+        var dr = try ObjectReader(json, path: path)
+        let input = try dr.number("input") ?? 0
+        let hidden = try dr.number("hidden") ?? 0
+        for (key, p) in [("input", input), ("hidden", hidden)] where !(p >= 0 && p < 1) {
+            throw ConfigError(path: "\(path).\(key)", "must be in [0, 1), got \(formatConfigNumber(p))")
+        }
+        try dr.finish("dropout", allowed: ["input", "hidden"])
+        return (input, hidden)
     }
 
     static func parseTraining(_ json: JSON, synthetic: Bool) throws -> TrainingConfig {
@@ -193,10 +197,11 @@ extension ExperimentConfig {
         }
         let schedule = try r.raw("schedule").map { try parseSchedule($0, path: "\(path).schedule") } ?? .constant
         let averaging = try r.raw("averaging").map { try parseAveraging($0, path: "\(path).averaging") }
+        let dropout = try r.raw("dropout").map { d in try parseDropout(d, path: "\(path).dropout") }
         try r.finish("optimizer \(optimizerName)",
-                     allowed: ["name", "optimizer"] + spec.hyperparameters.map(\.name) + ["schedule", "averaging"])
+                     allowed: ["name", "optimizer"] + spec.hyperparameters.map(\.name) + ["schedule", "averaging", "dropout"])
         return ArmConfig(name: name, optimizer: optimizerName, hyperparameters: Hyperparameters(values),
-                         schedule: schedule, averaging: averaging)
+                         schedule: schedule, averaging: averaging, dropout: dropout.map { ArmDropout(input: $0.input, hidden: $0.hidden) })
     }
 
     static func parseSchedule(_ json: JSON, path: String) throws -> Schedule {

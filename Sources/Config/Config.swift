@@ -112,8 +112,25 @@ public struct ArmConfig: Sendable, Equatable {
     public var hyperparameters: Hyperparameters
     public var schedule: Schedule
     public var averaging: AveragingKind?
+    /// `"dropout": {"input": p, "hidden": q}` on an arm: the model's dropout for this arm only, so
+    /// one config can compare arms with and without dropout (Figure 3). nil: the model's.
+    public var dropout: ArmDropout? = nil
 
     public var lr: Double { hyperparameters.number("lr") }
+
+    /// The model this arm trains: the config's, with the arm's dropout when it sets one.
+    public func model(_ m: ModelConfig) -> ModelConfig {
+        guard let dropout else { return m }
+        var changed = m
+        changed.inputDropout = dropout.input
+        changed.hiddenDropout = dropout.hidden
+        return changed
+    }
+}
+
+public struct ArmDropout: Sendable, Equatable {
+    public var input: Double
+    public var hidden: Double
 }
 
 public struct ExperimentConfig: Sendable, Equatable {
@@ -183,6 +200,9 @@ extension ExperimentConfig {
         var arms: [ArmConfig] = []
         for (i, item) in items.enumerated() {
             let arm = try parseArm(item, path: "arms[\(i)]")
+            if arm.dropout != nil && model?.kind != .mlp && model?.kind != .cnn {
+                throw ConfigError(path: "arms[\(i)].dropout", "applies only to an mlp or a cnn (it sets the model's dropout for this arm)")
+            }
             if arms.contains(where: { $0.name == arm.name }) {
                 throw ConfigError(path: "arms[\(i)].name", "\"\(arm.name)\" is already the name of another arm; arm names must be unique")
             }

@@ -9,7 +9,23 @@ public struct PlotSettings: Sendable, Equatable {
     public var x = "epoch"
     public var yMin: Double? = nil
     public var yMax: Double? = nil
+    public var xMin: Double? = nil
+    public var xMax: Double? = nil
+    /// Several panels of the same results side by side (Figure 3: the first 3 epochs on a linear
+    /// axis, all epochs on a log axis): each entry overrides these settings for its panel.
+    public var panels: [Panel] = []
+    /// The paper's figure to draw beside ours when `plot --paper FILE` is given: the `figure`
+    /// column of the paper's values (e.g. "3"), and how many epochs its x is behind ours (its
+    /// point at x is the mean minibatch cost of epoch x + 1, our train_loss at epoch x + 1).
+    public var paperFigure: String? = nil
+    public var paperShift: Double = 0
     public init() {}
+
+    public struct Panel: Sendable, Equatable {
+        public var title: String? = nil
+        public var logY: Bool? = nil
+        public var xMin: Double? = nil, xMax: Double? = nil, yMin: Double? = nil, yMax: Double? = nil
+    }
 
     static let columns = ["train_loss", "eval_train_loss", "test_loss", "test_accuracy"]
 
@@ -29,14 +45,63 @@ public struct PlotSettings: Sendable, Equatable {
         p.yMax = try r.number("y_max")
         if let lo = p.yMin, let hi = p.yMax, lo >= hi { throw ConfigError(path: "plot.y_max", "must be greater than plot.y_min") }
         if p.logY, let lo = p.yMin, lo <= 0 { throw ConfigError(path: "plot.y_min", "must be > 0 on a log axis") }
-        try r.finish("plot", allowed: ["column", "log_y", "x", "y_min", "y_max"])
+        p.xMin = try r.number("x_min")
+        p.xMax = try r.number("x_max")
+        if let lo = p.xMin, let hi = p.xMax, lo >= hi { throw ConfigError(path: "plot.x_max", "must be greater than plot.x_min") }
+        if let list = r.raw("panels") {
+            guard case .array(let items) = list, !items.isEmpty else { throw ConfigError(path: "plot.panels", "must be a non-empty array of panel settings") }
+            p.panels = try items.enumerated().map { i, item in
+                let path = "plot.panels[\(i)]"
+                var pr = try ObjectReader(item, path: path)
+                var panel = Panel()
+                panel.title = try pr.string("title")
+                panel.logY = try pr.bool("log_y")
+                panel.xMin = try pr.number("x_min")
+                panel.xMax = try pr.number("x_max")
+                panel.yMin = try pr.number("y_min")
+                panel.yMax = try pr.number("y_max")
+                if let lo = panel.xMin, let hi = panel.xMax, lo >= hi { throw ConfigError(path: "\(path).x_max", "must be greater than x_min") }
+                if let lo = panel.yMin, let hi = panel.yMax, lo >= hi { throw ConfigError(path: "\(path).y_max", "must be greater than y_min") }
+                if panel.logY ?? p.logY, let lo = panel.yMin ?? p.yMin, lo <= 0 { throw ConfigError(path: "\(path).y_min", "must be > 0 on a log axis") }
+                try pr.finish("panel", allowed: ["title", "log_y", "x_min", "x_max", "y_min", "y_max"])
+                return panel
+            }
+        }
+        p.paperFigure = try r.string("paper_figure")
+        p.paperShift = try r.number("paper_shift") ?? 0
+        try r.finish("plot", allowed: ["column", "log_y", "x", "y_min", "y_max", "x_min", "x_max", "panels", "paper_figure", "paper_shift"])
         return p
+    }
+
+    /// These settings with one panel's overrides applied.
+    public func applying(_ panel: Panel) -> PlotSettings {
+        var s = self
+        s.logY = panel.logY ?? logY
+        s.xMin = panel.xMin ?? xMin
+        s.xMax = panel.xMax ?? xMax
+        s.yMin = panel.yMin ?? yMin
+        s.yMax = panel.yMax ?? yMax
+        return s
     }
 
     var json: JSON {
         var pairs: [(String, JSON)] = [("column", .string(column)), ("log_y", .bool(logY)), ("x", .string(x))]
         if let yMin { pairs.append(("y_min", .number(yMin))) }
         if let yMax { pairs.append(("y_max", .number(yMax))) }
+        if let xMin { pairs.append(("x_min", .number(xMin))) }
+        if let xMax { pairs.append(("x_max", .number(xMax))) }
+        if !panels.isEmpty {
+            pairs.append(("panels", .array(panels.map { panel in
+                var q: [(String, JSON)] = []
+                if let t = panel.title { q.append(("title", .string(t))) }
+                if let l = panel.logY { q.append(("log_y", .bool(l))) }
+                for (key, value) in [("x_min", panel.xMin), ("x_max", panel.xMax), ("y_min", panel.yMin), ("y_max", panel.yMax)] {
+                    if let value { q.append((key, .number(value))) }
+                }
+                return .object(q)
+            })))
+        }
+        if let paperFigure { pairs += [("paper_figure", .string(paperFigure)), ("paper_shift", .number(paperShift))] }
         return .object(pairs)
     }
 }

@@ -6,6 +6,54 @@ import Foundation
 public enum ResultsPlot {
     /// Reads a results folder. `override` changes the config's plot settings.
     public static func panel(directory: String, override: (inout PlotSettings) -> Void) throws -> PlotPanel {
+        try panels(directory: directory, override: override)[0]
+    }
+
+    /// The panels of a results folder: one, or one per entry of the config's `plot.panels`.
+    public static func panels(directory: String, override: (inout PlotSettings) -> Void) throws -> [PlotPanel] {
+        let settings = self.settings(directory: directory)
+        guard !settings.panels.isEmpty else { return [try onePanel(directory: directory, override: override)] }
+        return try settings.panels.map { entry in
+            var panel = try onePanel(directory: directory) { s in
+                s = s.applying(entry)
+                override(&s)
+            }
+            if let title = entry.title { panel.title = title }
+            return panel
+        }
+    }
+
+    /// The plot settings of the config a results folder ran (defaults when it has none).
+    public static func settings(directory: String) -> PlotSettings {
+        let path = (directory as NSString).appendingPathComponent("manifest.json")
+        guard let data = try? FileInput.read(path, limit: FileInput.configLimit),
+              let text = String(validating: data, as: UTF8.self), let manifest = try? JSON.parse(text),
+              let plot = manifest["config"]?["plot"] else { return PlotSettings() }
+        return (try? PlotSettings.parse(plot)) ?? PlotSettings()
+    }
+
+    /// Adds the paper's curves of `figure` (rows of figures.csv) beside ours, each in the colour of
+    /// the arm of the same name ("adagrad+dropout" matches the arm "adagrad-dropout"), its x moved
+    /// by `shift` epochs.
+    public static func addPaper(_ table: CSVTable, figure: String, shift: Double, to panel: inout PlotPanel) {
+        guard let f = table.header.firstIndex(of: "figure"), let s = table.header.firstIndex(of: "series"),
+              let x = table.header.firstIndex(of: "x"), let y = table.header.firstIndex(of: "y") else { return }
+        var order: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
+        for row in table.rows where row.count > max(f, s, x, y) && row[f] == figure {
+            guard let xv = Double(row[x]) else { continue }
+            if points[row[s]] == nil { order.append(row[s]); points[row[s]] = [] }
+            points[row[s]]!.append((xv + shift, Double(row[y]) ?? .nan))  // empty y: above the axis, a gap
+        }
+        let ours = panel.series.map { $0.name.replacingOccurrences(of: "+", with: "-") }
+        for name in order {
+            var series = PlotSeries(name: "paper: \(name)", points: points[name]!)
+            series.reference = true
+            series.matches = ours.firstIndex(of: name.replacingOccurrences(of: "+", with: "-"))
+            panel.series.append(series)
+        }
+    }
+
+    static func onePanel(directory: String, override: (inout PlotSettings) -> Void) throws -> PlotPanel {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let curves = try CSVTable.read(path("curves.csv"))
         var settings = PlotSettings()
@@ -45,6 +93,8 @@ public enum ResultsPlot {
                               yLabel: settings.column.replacingOccurrences(of: "_", with: " "), logY: settings.logY, series: series)
         panel.yMin = settings.yMin
         panel.yMax = settings.yMax
+        panel.xMin = settings.xMin
+        panel.xMax = settings.xMax
         return panel
     }
 }

@@ -9,6 +9,10 @@ public struct PlotSeries: Sendable {
     public var points: [(x: Double, y: Double)]
     /// Where the run diverged (its last point), drawn as a cross.
     public var diverged: Bool = false
+    /// A reference curve (the paper's values): drawn thin and dashed in the colour of the series
+    /// at index `matches`, or grey when it matches none.
+    public var reference: Bool = false
+    public var matches: Int? = nil
     public init(name: String, points: [(x: Double, y: Double)], diverged: Bool = false) {
         self.name = name
         self.points = points
@@ -23,6 +27,9 @@ public struct PlotPanel: Sendable {
     public var logY: Bool
     public var yMin: Double? = nil
     public var yMax: Double? = nil
+    /// The x range drawn (points beyond it are left out of the y range and clipped).
+    public var xMin: Double? = nil
+    public var xMax: Double? = nil
     public var series: [PlotSeries]
     public init(title: String, xLabel: String, yLabel: String, logY: Bool, series: [PlotSeries]) {
         self.title = title
@@ -57,9 +64,10 @@ public enum SVGPlot {
 
     static func renderPanel(_ p: PlotPanel) -> String {
         let plotW = width - left - right, plotH = height - top - bottom
-        let xs = p.series.flatMap { $0.points.filter { usable($0.y, log: p.logY) }.map(\.x) }
-        let ys = p.series.flatMap { $0.points.map(\.y).filter { usable($0, log: p.logY) } }
-        let xAxis = linearAxis(xs.min() ?? 0, xs.max() ?? 1, ticks: 6, roundLo: false, roundHi: false)
+        func inRange(_ x: Double) -> Bool { x >= (p.xMin ?? -.infinity) && x <= (p.xMax ?? .infinity) }
+        let xs = p.series.flatMap { $0.points.filter { usable($0.y, log: p.logY) && inRange($0.x) }.map(\.x) }
+        let ys = p.series.flatMap { $0.points.filter { inRange($0.x) }.map(\.y).filter { usable($0, log: p.logY) } }
+        let xAxis = linearAxis(p.xMin ?? xs.min() ?? 0, p.xMax ?? xs.max() ?? 1, ticks: 6, roundLo: false, roundHi: false)
         let xMin = xAxis.lo, xMax = xAxis.hi
         var yLo = p.yMin ?? ys.min() ?? (p.logY ? 0.1 : 0), yHi = p.yMax ?? ys.max() ?? 1
         var yTicks: [Double] = []
@@ -114,7 +122,7 @@ public enum SVGPlot {
         s += "<clipPath id=\"plot-area\"><rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\"/></clipPath>\n"
         s += "<g clip-path=\"url(#plot-area)\" fill=\"none\" stroke-width=\"1.8\">\n"
         for (i, series) in p.series.enumerated() {
-            let color = palette[i % palette.count], dash = dashes(i)
+            let color = style(p, i).color, dash = style(p, i).dash
             var segment: [String] = []
             func flush() {
                 if segment.count > 1 { s += "<polyline stroke=\"\(color)\"\(dash) points=\"\(segment.joined(separator: " "))\"/>\n" }
@@ -137,10 +145,19 @@ public enum SVGPlot {
         s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" width=\"\(fmt(legendW))\" height=\"\(fmt(Double(p.series.count) * 16 + 8))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
         for (i, series) in p.series.enumerated() {
             let y = ly + 14 + Double(i) * 16
-            s += "<line x1=\"\(fmt(lx + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(y - 4))\" stroke=\"\(palette[i % palette.count])\"\(dashes(i)) stroke-width=\"2.5\"/>"
+            s += "<line x1=\"\(fmt(lx + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(y - 4))\" stroke=\"\(style(p, i).color)\"\(style(p, i).dash) stroke-width=\"2.5\"/>"
             s += "<text x=\"\(fmt(lx + 24))\" y=\"\(fmt(y))\">\(escape(series.name))\(series.diverged ? " (diverged)" : "")</text>\n"
         }
         return s
+    }
+
+    /// A series' colour and dash: its own palette entry, or for a reference curve the colour of
+    /// the series it matches, dashed.
+    static func style(_ p: PlotPanel, _ i: Int) -> (color: String, dash: String) {
+        let series = p.series[i]
+        guard series.reference else { return (palette[i % palette.count], dashes(i)) }
+        let color = series.matches.map { palette[$0 % palette.count] } ?? "#777777"
+        return (color, " stroke-dasharray=\"4,3\" stroke-width=\"1.2\"")
     }
 
     /// Past the palette's ten colours, lines are dashed so no two series look alike.

@@ -74,6 +74,8 @@ public enum Benchmarks {
         public let arm: String
         public let batchSize: Int
         public let secondsPerStep: Double
+        /// Seconds per forward-only evaluation of one minibatch (no dropout, no gradient).
+        public let evalSecondsPerStep: Double
         public var examplesPerSecond: Double { Double(batchSize) / secondsPerStep }
     }
 
@@ -99,7 +101,22 @@ public enum Benchmarks {
                 while seconds(since: start) < minSeconds / 5 { step(); steps += 1 }
                 samples.append(seconds(since: start) / Double(steps))
             }
-            return TrainFigure(arm: arm.name, batchSize: state.batch, secondsPerStep: samples.sorted()[2])
+            var evalSamples: [Double] = []
+            data.train.labels.withUnsafeBufferPointer { labels in
+                for _ in 0..<5 {
+                    let start = ContinuousClock.now
+                    var steps = 0
+                    while seconds(since: start) < minSeconds / 10 {
+                        let lo = (steps % full) * state.batch
+                        _ = state.model.evaluate(parameters: state.params.base, x: data.train.x.base + lo * data.inputSize,
+                                                 labels: labels.baseAddress! + lo, count: state.batch, firstRow: lo)
+                        steps += 1
+                    }
+                    evalSamples.append(seconds(since: start) / Double(steps))
+                }
+            }
+            return TrainFigure(arm: arm.name, batchSize: state.batch, secondsPerStep: samples.sorted()[2],
+                               evalSecondsPerStep: evalSamples.sorted()[2])
         }
     }
 

@@ -115,7 +115,7 @@ final class ArmState {
         self.arm = arm
         train = data.train
         batch = config.batchSize(trainCount: train.count)
-        let model = makeModel(modelConfig, inputSize: train.inputSize, classes: data.classes, maxBatch: batch, threads: threads)
+        let model = makeModel(arm.model(modelConfig), inputSize: train.inputSize, classes: data.classes, maxBatch: batch, threads: threads)
         let count = model.parameterCount
         self.model = model
         params = FloatBuffer(count: count)
@@ -190,6 +190,8 @@ struct SupervisedTrainer {
         func evaluateAll() -> (train: Double?, test: Double?, accuracy: Double?) {
             if let average = state.average { average.write(into: evalParams.base, current: state.params.base) }
             let t = evaluate(state.model, evalParams, data.train)
+            // No test set (CIFAR-10 without a test file): the test columns stay empty.
+            guard data.test.count > 0 else { return (t.loss, nil, nil) }
             let s = evaluate(state.model, evalParams, data.test)
             return (t.loss, s.loss, s.accuracy)
         }
@@ -232,7 +234,7 @@ struct SupervisedTrainer {
                         evalSeconds = seconds(since: evalStart)
                     }
                     recorder.emit(iteration: iteration, epoch: seen, eval: eval)
-                    if let e = eval, isDiverged(e.train!) || isDiverged(e.test!) {
+                    if let e = eval, isDiverged(e.train!) || e.test.map(isDiverged) == true {
                         status = .diverged(iteration: iteration)
                         break training
                     }

@@ -138,6 +138,15 @@ func initObjectErrorsNameTheirPath(_ c: (String, String)) throws {
         let built = makeModel(m, inputSize: 37, classes: 6, maxBatch: 1, threads: 1).parameterCount
         #expect(MemoryEstimate.shape(m, inputSize: 37, classes: 6).parameters == Double(built), "\(model)")
     }
+    for (model, inputSize) in [("{\"kind\": \"cnn\", \"conv\": [64, 64, 128], \"hidden\": [1000]}", 3072),
+                               ("{\"kind\": \"cnn\", \"conv\": [5, 3], \"kernel\": 3, \"hidden\": [], \"pool\": {\"size\": 2, \"stride\": 2, \"pad\": 0}}", 784)] {
+        let config = try ExperimentConfig.parse(JSON.parse("""
+        {"name": "m", "dataset": {"name": "mnist", "path": "m"}, "model": \(model),
+         "training": {"epochs": 1}, "arms": [{"name": "a", "optimizer": "adam", "lr": 0.001}]}
+        """))
+        let built = makeModel(config.model!, inputSize: inputSize, classes: 10, maxBatch: 1, threads: 1).parameterCount
+        #expect(MemoryEstimate.shape(config.model!, inputSize: inputSize, classes: 10).parameters == Double(built), "\(model)")
+    }
     #expect(MemoryEstimate.format(1.5e9) == "1.5 GB" && MemoryEstimate.format(999) == "999 bytes")
     #expect(MemoryEstimate.formatCount(2674) == "2674" && MemoryEstimate.formatCount(1e18) == "1e+18")
 }
