@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that a training step allocates nothing on the heap: valgrind counts the allocations of a
-# 1-epoch MLP run with 4 steps and with 16 steps. The 12 extra steps must add fewer than 12
+# 1-epoch run with 4 steps and with 16 steps, for the MLP of Figure 2 and the CNN of Figure 3 (on
+# MNIST's 1x28x28 images, one and two threads). The 12 extra steps must add fewer than 12
 # allocations (the runtime's own one-off allocations vary by a couple with thread timing). valgrind does not
 # decode AVX-512, so this uses the portable (AVX2) build in .build-portable. Each run writes its own
 # results folder: a rerun into one folder would first read the earlier run's point files.
@@ -10,15 +11,22 @@ swift build -c release $(make -s print-flags PORTABLE=1) --scratch-path .build-p
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/data" && ln -s "$(pwd)/data/mnist" "$work/data/m"
+# count MODEL BATCH EXAMPLES THREADS: heap allocations of one epoch.
 count() {
   cat > "$work/c.json" <<JSON
-{"name": "alloc", "dataset": {"name": "mnist", "path": "m", "train_limit": $1},
- "model": {"kind": "mlp", "hidden": [64, 32], "dropout": {"input": 0.2, "hidden": 0.5}},
- "training": {"epochs": 1, "batch_size": 16}, "arms": [{"name": "adam", "optimizer": "adam"}]}
+{"name": "alloc", "dataset": {"name": "mnist", "path": "m", "train_limit": $3},
+ "model": $1, "training": {"epochs": 1, "batch_size": $2}, "arms": [{"name": "adam", "optimizer": "adam"}]}
 JSON
   valgrind --leak-check=no .build-portable/release/adam-bench run "$work/c.json" --data-dir "$work/data" \
-    --out "$work/out$1" --threads 1 --quiet 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'
+    --out "$work/out$3-$4-$RANDOM" --threads "$4" --quiet 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
 }
-four=$(count 64 | tr -d ,); sixteen=$(count 256 | tr -d ,)
-echo "heap allocations: 4 steps $four, 16 steps $sixteen"
-[ $((sixteen - four)) -lt 12 ] || { echo "a training step allocates ($((sixteen - four)) more for 12 more steps)" >&2; exit 1; }
+check() {  # NAME MODEL BATCH THREADS
+  local four sixteen
+  four=$(count "$2" "$3" $((4 * $3)) "$4"); sixteen=$(count "$2" "$3" $((16 * $3)) "$4")
+  echo "$1, $4 thread(s): heap allocations: 4 steps $four, 16 steps $sixteen"
+  [ $((sixteen - four)) -lt 12 ] || { echo "$1: a training step allocates ($((sixteen - four)) more for 12 more steps)" >&2; exit 1; }
+}
+check mlp '{"kind": "mlp", "hidden": [64, 32], "dropout": {"input": 0.2, "hidden": 0.5}}' 16 1
+cnn='{"kind": "cnn", "conv": [4, 8], "kernel": 5, "hidden": [16], "dropout": {"input": 0.2, "hidden": 0.5}}'
+check cnn "$cnn" 64 1
+check cnn "$cnn" 64 2

@@ -106,13 +106,17 @@ enum HelpText {
 
     static let plot = """
     adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
-                    [--y-min A] [--y-max B]
+                    [--y-min A] [--y-max B] [--paper FIGURES.csv [--paper-figure F]]
 
     Draws each results folder as a panel like the paper's: a line per arm (and seed), legend,
     title, linear or log y axis (ticks at decades). Defaults come from the config's "plot" object
     ({"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..});
     flags override them. Without -o each folder gets RESULT_DIR/plot.svg; with -o all folders go
     side by side into one file. Diverged arms end in a cross; NaN and infinite values break lines.
+    A "panels" list draws the folder once per entry, each with its overrides (x range, log y).
+    --paper draws the paper's values (figures.csv: figure,panel,series,x,y) of the config's
+    plot.paper_figure beside ours, dashed, in the colour of the arm of the same name ("+" and
+    "-" alike); plot.paper_shift moves their x by that many epochs.
     """
 
     static let bench = """
@@ -144,14 +148,18 @@ enum HelpText {
         name            required; letters, digits, '.', '_', '-' (names the results folder)
         description     optional text
         dataset         object:
-          name          mnist | fashion-mnist | quadratic | rosenbrock
-          path          mnist/fashion-mnist: folder under the data dir (default: the name)
+          name          mnist | fashion-mnist | cifar10 | quadratic | rosenbrock
+          path          folder under the data dir (default: the name; cifar-10-batches-bin)
           train_limit   use the first N training examples (default: all)
-          binarize      threshold pixels at 0.5 (default false)
+          binarize      mnist: threshold pixels at 0.5 (default false)
+          test          cifar10: the test file in the folder (default test_batch.bin when present,
+                        else no test set), e.g. test_batch_first1000.bin
+          preprocess    cifar10: none (default) | standardize | zca (also spelt "whiten");
+          zca_epsilon   added to the covariance's eigenvalues (default 0.1; pixels in [0, 1])
           curvatures, targets (default 0), init, noise (default 0)      quadratic
           a (default 1), b (default 100), init (default [-1.5, 2])     rosenbrock
         model           object (left out for quadratic and rosenbrock):
-          kind          logistic-regression | mlp | vae
+          kind          logistic-regression | mlp | cnn | vae
           l2            lambda >= 0 (default 0): adds (lambda/2)·sum(w^2) over weights, not biases
           init          zeros | glorot-uniform | normal (with std, default 0.01);
                         default zeros for logistic-regression, glorot-uniform for mlp;
@@ -159,8 +167,12 @@ enum HelpText {
                         array (see help params), relative to the config file's folder
           hidden        mlp: hidden widths, e.g. [1000, 1000] (required)
           activation    mlp: relu (default) | softplus | tanh
-          dropout       mlp: {"input": p, "hidden": q}, default 0 and 0; inverted dropout, the
+          dropout       mlp, cnn: {"input": p, "hidden": q}, default 0 and 0; inverted dropout, the
                         drop probability rounded to a multiple of 2^-16
+          conv          cnn: output channels per convolution, e.g. [64, 64, 128] (required)
+          kernel        cnn: odd kernel size (default 5); stride 1, same padding
+          pool          cnn: max-pool after each convolution, {"size": 3, "stride": 2, "pad": 1}
+          hidden        cnn: fully connected ReLU widths, e.g. [1000] ([] for none; required)
           hidden, latent, activation   vae: [500], 50, softplus by default
         training        object:
           epochs        required (synthetic objectives: one iteration per epoch)
@@ -178,12 +190,15 @@ enum HelpText {
           schedule      {"kind": "constant"} (default) or
                         {"kind": "inverse-sqrt", "per": "iteration" (default) | "epoch"}: lr/sqrt(t)
           averaging     {"kind": "ema", "beta": 0.999} or {"kind": "polyak"}: evaluate averaged parameters
+          dropout       mlp, cnn: {"input": p, "hidden": q}: this arm's dropout instead of the model's
         sweep           {"arm": NAME, "grid": {"lr": [..], "beta1": [..], ..}, "read_epochs": [10, 100]}:
                         the arm is replaced by every combination of the values (see help sweep)
         tune            {"grid": {"lr": [..]}, "select": "final_eval_train_loss"}: every arm runs the grid;
                         curves.csv and summary.csv show each arm's best point (diverged points rank
                         last, seeds averaged), tuning.csv the whole grid
-        plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..}
+        plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..,
+                         "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x_min", "x_max", "y_min",
+                         "y_max"}, ..], "paper_figure": "3", "paper_shift": 1} (see help plot)
 
         Optimizers (hyperparameter=default, valid range):
 

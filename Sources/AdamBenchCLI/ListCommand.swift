@@ -34,7 +34,8 @@ enum ListCommand {
             print("  fashion-mnist  IDX files (raw or .gz), default path fashion-mnist")
             print("  quadratic      synthetic: f = 1/2 sum a_i (theta_i - b_i)^2")
             print("  rosenbrock     synthetic: f = (a - x)^2 + b (y - x^2)^2")
-            print("  cifar10, imdb  (not in this version)")
+            print("  cifar10        CIFAR-10 binary batches, default path cifar-10-batches-bin; preprocess none | standardize | zca")
+            print("  imdb           (not in this version)")
         }
     }
 }

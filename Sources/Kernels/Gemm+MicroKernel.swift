@@ -38,16 +38,7 @@ extension GemmBlocking {
             bp += 32
         }
         let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)
-        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) {
-            let cr = c + r * ldc
-            if beta == 0 {
-                store16(x * va, cr)
-                store16(y * va, cr + 16)
-            } else {
-                store16((x * va).addingProduct(vb, load16(cr)), cr)
-                store16((y * va).addingProduct(vb, load16(cr + 16)), cr + 16)
-            }
-        }
+        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) { storeRow(x, y, c + r * ldc, va, vb, beta) }
         store(c0a, c0b, 0)
         store(c1a, c1b, 1)
         store(c2a, c2b, 2)
@@ -64,6 +55,18 @@ extension GemmBlocking {
 }
 
 extension GemmBlocking {
+    /// Row r of a tile: alpha·(x, y) + beta·C (C not read when beta == 0).
+    @inline(__always)
+    static func storeRow(_ x: Vec16, _ y: Vec16, _ cr: UnsafeMutablePointer<Float>, _ va: Vec16, _ vb: Vec16, _ beta: Float) {
+        if beta == 0 {
+            store16(x * va, cr)
+            store16(y * va, cr + 16)
+        } else {
+            store16((x * va).addingProduct(vb, load16(cr)), cr)
+            store16((y * va).addingProduct(vb, load16(cr + 16)), cr + 16)
+        }
+    }
+
     // The first 4 or 8 rows of a full-width tile, reading the same packed A micro-panel (stride
     // MR): the edge panel of m = 64 (5 x 12 + 4) or 128 (10 x 12 + 8) costs a third or two thirds
     // of a full tile instead of a whole one computed aside. Each row's sums are the same FMAs in
@@ -88,16 +91,7 @@ extension GemmBlocking {
             bp += 32
         }
         let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)
-        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) {
-            let cr = c + r * ldc
-            if beta == 0 {
-                store16(x * va, cr)
-                store16(y * va, cr + 16)
-            } else {
-                store16((x * va).addingProduct(vb, load16(cr)), cr)
-                store16((y * va).addingProduct(vb, load16(cr + 16)), cr + 16)
-            }
-        }
+        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) { storeRow(x, y, c + r * ldc, va, vb, beta) }
         store(c0a, c0b, 0)
         store(c1a, c1b, 1)
         store(c2a, c2b, 2)
@@ -131,16 +125,7 @@ extension GemmBlocking {
             bp += 32
         }
         let va = Vec16(repeating: alpha), vb = Vec16(repeating: beta)
-        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) {
-            let cr = c + r * ldc
-            if beta == 0 {
-                store16(x * va, cr)
-                store16(y * va, cr + 16)
-            } else {
-                store16((x * va).addingProduct(vb, load16(cr)), cr)
-                store16((y * va).addingProduct(vb, load16(cr + 16)), cr + 16)
-            }
-        }
+        @inline(__always) func store(_ x: Vec16, _ y: Vec16, _ r: Int) { storeRow(x, y, c + r * ldc, va, vb, beta) }
         store(c0a, c0b, 0)
         store(c1a, c1b, 1)
         store(c2a, c2b, 2)

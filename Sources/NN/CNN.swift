@@ -34,9 +34,9 @@ public final class CNN: Model {
     let activationSize: [Int], pooledSize: [Int]
     /// Inputs of the first fully connected layer: conv.last x pooled height x pooled width.
     public let flatSize: Int
-    /// widths[0] = flatSize, then hidden, then classes.
-    let widths: [Int]
-    let convWeight: [Int], convBias: [Int], fcWeight: [Int], fcBias: [Int]
+    /// The fully connected layers on the flattened features (fc1 … fcL).
+    let dense: DenseLayers
+    let convWeight: [Int], convBias: [Int]
     /// Parameters of the convolutional layers (they come first in the layout).
     let convParameters: Int
 
@@ -45,10 +45,6 @@ public final class CNN: Model {
     let activations: [FloatBuffer]       // (maxBatch, activationSize[l]): ReLU(conv)
     let pooled: [FloatBuffer]            // (maxBatch, pooledSize[l])
     let argmax: [UnsafeMutablePointer<Int32>]
-    let z: [FloatBuffer]                 // fully connected pre-activations; z.last = logits
-    let a: [FloatBuffer]                 // hidden activations after dropout
-    let masks: [FloatBuffer]
-    let delta: FloatBuffer               // gradient into a fully connected layer's input
     let flipped: [FloatBuffer]           // the input-gradient kernels of layers 1...
     let packedWeights: [PackedA]         // each convolution's weights, packed once per step
     let packedFlipped: [PackedA]         // and its input-gradient kernels
@@ -94,19 +90,15 @@ public final class CNN: Model {
         }
         convParameters = layout.count
         flatSize = c * h * w
-        widths = [flatSize] + hidden + [classes]
-        var fw: [Int] = [], fb: [Int] = []
-        for l in 0..<(widths.count - 1) {
-            fw.append(layout.weight("fc\(l + 1).weight", rows: widths[l + 1], cols: widths[l]))
-            fb.append(layout.bias("fc\(l + 1).bias", count: widths[l + 1]))
-        }
+        dense = DenseLayers(layout: &layout, widths: [flatSize] + hidden + [classes], activation: .relu,
+                            dropout: hiddenDropout, maxBatch: maxBatch, threads: threads, inputGradient: true)
         self.layout = layout
         self.geometry = geometry
         pooledHeight = ph; pooledWidth = pw
-        convWeight = cw; convBias = cb; fcWeight = fw; fcBias = fb
+        convWeight = cw; convBias = cb
         activationSize = zip(conv, geometry).map { $0 * $1.pixels }
         pooledSize = conv.indices.map { conv[$0] * ph[$0] * pw[$0] }
-        let dropsInput = inputDropout > 0, dropsHidden = hiddenDropout > 0
+        let dropsInput = inputDropout > 0
         droppedInput = FloatBuffer(count: dropsInput ? maxBatch * channels * height * width : 0)
         inputMask = FloatBuffer(count: dropsInput ? maxBatch * channels * height * width : 0)
         activations = activationSize.map { FloatBuffer(count: maxBatch * $0) }
@@ -116,10 +108,6 @@ public final class CNN: Model {
             p.initialize(repeating: 0, count: max(1, maxBatch * $0))
             return p
         }
-        z = widths.dropFirst().map { FloatBuffer(count: maxBatch * $0) }
-        a = hidden.map { FloatBuffer(count: maxBatch * $0) }
-        masks = hidden.map { FloatBuffer(count: dropsHidden ? maxBatch * $0 : 0) }
-        delta = FloatBuffer(count: maxBatch * widths.dropLast().max()!)
         flipped = conv.indices.map { $0 == 0 ? FloatBuffer(count: 0) : FloatBuffer(count: conv[$0] * geometry[$0].patch) }
         packedWeights = conv.indices.map { PackedA(m: conv[$0], k: geometry[$0].patch) }
         packedFlipped = conv.indices.map { $0 == 0 ? PackedA(m: 0, k: 0) : PackedA(m: geometry[$0].channels, k: conv[$0] * kernel * kernel) }
@@ -136,20 +124,9 @@ public final class CNN: Model {
 
     deinit { for p in argmax { p.deallocate() } }
 
-    var fcLayers: Int { widths.count - 1 }
-
     /// Fixed groups of images: group i is rows groupImages·i ..< min(n, groupImages·(i + 1)).
     @inline(__always)
     func groupCount(_ n: Int) -> Int { (n + Self.groupImages - 1) / Self.groupImages }
-
-    /// Rows of a minibatch split into blocks for the fully connected elementwise passes (each row's
-    /// masks come from its own stream, so blocks never change results).
-    private func rowBlocks(_ n: Int) -> Int { threads > 1 && n >= 32 ? threads : 1 }
-
-    @inline(__always)
-    private func maskRNG(_ key: UInt64, layer: Int, row: Int) -> RNG {
-        RNG(seed: key, stream: UInt64(layer) << 32 | UInt64(row))
-    }
 
     /// The convolutional part of one image: conv → ReLU → pool per layer.
     private func convForward(_ p: UnsafePointer<Float>, image x: UnsafePointer<Float>, row r: Int, scratch: GroupScratch) {
@@ -200,59 +177,23 @@ public final class CNN: Model {
         while i < n { x[i] = max(x[i], 0); i += 1 }
     }
 
-    /// Runs the network on n images; z.last holds the logits. Returns the images the first
-    /// convolution saw (x with input dropout when training).
+    /// Runs the network on n images; the logits land in dense.logits. Returns the images the
+    /// first convolution saw (x with input dropout when training).
     private func forward(_ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, train: Bool,
                          rng: inout RNG) -> UnsafePointer<Float> {
         let key = train ? rng.next() : 0
-        var input = x
         let d = inputSize
-        if train && inputDropout.isActive {
-            let m = inputMask.base, out = droppedInput.base, dropout = inputDropout, blocks = rowBlocks(n)
-            parallelFor(blocks, threads: blocks) { blk in
-                for r in (n * blk / blocks)..<(n * (blk + 1) / blocks) {
-                    var rowRNG = self.maskRNG(key, layer: 0, row: r)
-                    dropout.fillMask(m + r * d, d, rng: &rowRNG)
-                    for j in 0..<d { out[r * d + j] = x[r * d + j] * m[r * d + j] }
-                }
-            }
-            input = UnsafePointer(out)
-        }
+        let images = train && inputDropout.isActive
+            ? applyInputDropout(x, n, size: d, dropout: inputDropout, key: key, mask: inputMask.base,
+                                out: droppedInput.base, blocks: dense.rowBlocks(n))
+            : x
         for l in conv.indices { packedWeights[l].pack(p + convWeight[l], lda: geometry[l].patch) }
-        let images = input, groupsUsed = groupCount(n)
-        parallelFor(groupsUsed, threads: threads) { gi in
+        parallelFor(groupCount(n), threads: threads) { gi in
             for r in (gi * Self.groupImages)..<min(n, (gi + 1) * Self.groupImages) {
                 self.convForward(p, image: images + r * d, row: r, scratch: self.groups[gi])
             }
         }
-        var layerInput = UnsafePointer(pooled[conv.count - 1].base)
-        for l in 0..<fcLayers {
-            let fanIn = widths[l], fanOut = widths[l + 1], zl = z[l].base
-            gemm(GemmShape(m: n, n: fanOut, k: fanIn, transB: true), a: layerInput, lda: fanIn,
-                 b: p + fcWeight[l], ldb: fanIn, beta: 0, c: zl, ldc: fanOut, threads: threads)
-            let bias = p + fcBias[l]
-            if l == fcLayers - 1 {
-                for r in 0..<n { axpy(1, bias, zl + r * fanOut, fanOut) }
-                break
-            }
-            let al = a[l].base, dropping = train && hiddenDropout.isActive
-            let mask = masks[l].base, dropout = hiddenDropout, blocks = rowBlocks(n)
-            parallelFor(blocks, threads: blocks) { blk in
-                for r in (n * blk / blocks)..<(n * (blk + 1) / blocks) {
-                    let zr = zl + r * fanOut, ar = al + r * fanOut, mr = mask + r * fanOut
-                    if dropping {
-                        var rowRNG = self.maskRNG(key, layer: l + 1, row: r)
-                        dropout.fillMask(mr, fanOut, rng: &rowRNG)
-                    }
-                    for j in 0..<fanOut {
-                        let v = zr[j] + bias[j]
-                        zr[j] = v
-                        ar[j] = dropping ? max(v, 0) * mr[j] : max(v, 0)
-                    }
-                }
-            }
-            layerInput = UnsafePointer(al)
-        }
+        dense.forward(p, UnsafePointer(pooled[conv.count - 1].base), n, train: train, key: key)
         return images
     }
 
@@ -261,34 +202,11 @@ public final class CNN: Model {
                                 rng: inout RNG) -> Double {
         let images = forward(p, x, n, train: true, rng: &rng)
         var correct = 0
-        let top = fcLayers - 1
-        let dlogits = z[top].base
+        let dlogits = dense.logits
         let lossSum = SoftmaxCrossEntropy.forward(logits: dlogits, labels: labels, n: n, classes: classes,
                                                   dlogits: dlogits, correct: &correct)
-        var dz = UnsafeMutablePointer(dlogits)
-        let flat = delta.base
-        for l in stride(from: top, through: 0, by: -1) {
-            let fanIn = widths[l], fanOut = widths[l + 1]
-            let input = l == 0 ? UnsafePointer(pooled[conv.count - 1].base) : UnsafePointer(a[l - 1].base)
-            gemm(GemmShape(m: fanOut, n: fanIn, k: n, transA: true), a: dz, lda: fanOut,
-                 b: input, ldb: fanIn, beta: 0, c: g + fcWeight[l], ldc: fanIn, threads: threads)
-            let db = g + fcBias[l]
-            db.update(repeating: 0, count: fanOut)
-            for r in 0..<n { axpy(1, dz + r * fanOut, db, fanOut) }
-            // d(input) = dz·W; at l == 0 it is the gradient of the flattened pooled features.
-            gemm(GemmShape(m: n, n: fanIn, k: fanOut), a: dz, lda: fanOut, b: p + fcWeight[l], ldb: fanIn,
-                 beta: 0, c: flat, ldc: fanIn, threads: threads)
-            if l == 0 { break }
-            let zPrev = z[l - 1].base, mask = masks[l - 1].base
-            let dropping = hiddenDropout.isActive, blocks = rowBlocks(n)
-            parallelFor(blocks, threads: blocks) { blk in
-                for i in (n * blk / blocks * fanIn)..<(n * (blk + 1) / blocks * fanIn) {
-                    let d = dropping ? flat[i] * mask[i] : flat[i]
-                    zPrev[i] = zPrev[i] > 0 ? d : 0
-                }
-            }
-            dz = zPrev
-        }
+        // The gradient of the flattened pooled features, (n, flatSize).
+        let flat = dense.backward(p, g, input: UnsafePointer(pooled[conv.count - 1].base), n, inputGradient: true)!
         for l in 1..<conv.count {
             Convolution.flip(p + convWeight[l], outChannels: conv[l], inChannels: geometry[l].channels, kernel: kernel,
                              into: flipped[l].base)
@@ -317,7 +235,7 @@ public final class CNN: Model {
         var unused = RNG(seed: 0)
         _ = forward(p, x, n, train: false, rng: &unused)
         var correct = 0
-        let loss = SoftmaxCrossEntropy.forward(logits: z[fcLayers - 1].base, labels: labels, n: n, classes: classes,
+        let loss = SoftmaxCrossEntropy.forward(logits: dense.logits, labels: labels, n: n, classes: classes,
                                                dlogits: nil, correct: &correct)
         return (loss, correct)
     }
