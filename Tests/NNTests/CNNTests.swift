@@ -283,3 +283,31 @@ func implicitIm2colPanelsEqualPackingTheExplicitMatrixBitForBit(_ c: ConvCase) {
          c: &dWExplicit, ldc: g.patch)
     #expect(dW == dWExplicit)
 }
+
+@Test func theGroupsOfABatchAddUpToTheWholeBatchsGradient() {
+    // 70 images are three groups (32, 32, 6): the batch's mean gradient must be the images'
+    // weighted group means, every group counted once.
+    let c = CNNCase(channels: 2, side: 8, conv: [3, 4], kernel: 3, hidden: [5], inputDropout: 0, hiddenDropout: 0, n: 70)
+    let model = smallCNN(c, threads: 2)
+    var rng = RNG(seed: 6)
+    var params = [Float](repeating: 0, count: model.parameterCount)
+    model.initialize(&params, .glorotUniform, rng: &rng)
+    let d = model.inputSize
+    let x = (0..<(c.n * d)).map { _ in rng.uniform() }
+    let labels = (0..<c.n).map { _ in Int32(rng.below(3)) }
+    var whole = [Float](repeating: 0, count: params.count), r = RNG(seed: 1)
+    _ = model.lossAndGradient(parameters: params, gradients: &whole, x: x, labels: labels, count: c.n, rng: &r)
+    var combined = [Double](repeating: 0, count: params.count)
+    for (lo, count) in [(0, 32), (32, 32), (64, 6)] {
+        var part = [Float](repeating: 0, count: params.count)
+        x.withUnsafeBufferPointer { xs in
+            labels.withUnsafeBufferPointer { ls in
+                _ = model.lossAndGradient(parameters: params, gradients: &part, x: xs.baseAddress! + lo * d,
+                                          labels: ls.baseAddress! + lo, count: count, rng: &r)
+            }
+        }
+        for i in part.indices { combined[i] += Double(part[i]) * Double(count) / Double(c.n) }
+    }
+    let scale = combined.map(abs).max()!
+    for i in whole.indices { #expect(abs(Double(whole[i]) - combined[i]) <= 1e-5 * scale, "parameter \(i)") }
+}
