@@ -157,7 +157,7 @@ public enum SVGPlot {
         let series = p.series[i]
         guard series.reference else { return (palette[i % palette.count], dashes(i)) }
         let color = series.matches.map { palette[$0 % palette.count] } ?? "#777777"
-        return (color, " stroke-dasharray=\"4,3\" stroke-width=\"1.2\"")
+        return (color, " stroke-dasharray=\"4,3\" stroke-opacity=\"0.8\"")
     }
 
     /// Past the palette's ten colours, lines are dashed so no two series look alike.

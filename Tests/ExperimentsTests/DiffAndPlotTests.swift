@@ -185,3 +185,47 @@ func plotsAreWellFormedSVGWithEveryArm(_ logY: Bool) throws {
     #expect(ResultsDiff.compare(expected: e, actual: a, rtol: 0.5, atol: 0).isEqual)
     #expect(ResultsDiff.compare(expected: a, actual: e, rtol: 0.34, atol: 0).isEqual)  // 0.5 / 1.5 < 0.34
 }
+
+@Test func panelsAndThePapersValuesFollowTheConfig() throws {
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    _ = dir.write("""
+    arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
+    adam-dropout,1,1,10,2.0,,,
+    adam-dropout,1,2,20,1.0,,,
+    adam-dropout,1,5,50,0.1,,,
+    adagrad,1,1,10,2.5,,,
+    adagrad,1,5,50,0.5,,,
+
+    """, to: "r/curves.csv")
+    _ = dir.write("""
+    {"config": {"name": "fig", "plot": {"column": "train_loss", "paper_figure": "3", "paper_shift": 1,
+     "panels": [{"title": "first 3 epochs", "x_max": 3, "log_y": false}, {"title": "all", "log_y": true}]}}}
+    """, to: "r/manifest.json")
+    let panels = try ResultsPlot.panels(directory: dir.file("r")) { _ in }
+    #expect(panels.map(\.title) == ["first 3 epochs", "all"])
+    #expect(panels[0].xMax == 3 && !panels[0].logY && panels[1].xMax == nil && panels[1].logY)
+    let paper = try CSVTable.parse("""
+    figure,panel,series,x,y,above
+    3,CIFAR,adam+dropout,0,2.2,
+    3,CIFAR,adam+dropout,1,,2.5
+    3,CIFAR,sgd-nesterov,0,2.1,
+    2a,MNIST,adam,0,9,
+
+    """, path: "figures.csv")
+    var panel = panels[1]
+    ResultsPlot.addPaper(paper, figure: "3", shift: 1, to: &panel)
+    #expect(panel.series.map(\.name) == ["adam-dropout", "adagrad", "paper: adam+dropout", "paper: sgd-nesterov"])
+    let reference = panel.series[2]
+    #expect(reference.reference && reference.matches == 0 && panel.series[3].matches == nil)
+    // Shifted one epoch right; a point above the paper's axis is a gap.
+    #expect(reference.points.count == 2 && reference.points[0].x == 1 && reference.points[0].y == 2.2 && reference.points[1].y.isNaN)
+    let svg = SVGPlot.render([panels[0], panel])
+    #expect(isWellFormedXML(svg) && svg.contains(">paper: adam+dropout</text>") && svg.contains(">first 3 epochs</text>"))
+    // The reference line has its arm's colour (the first palette entry), dashed.
+    #expect(svg.contains("stroke=\"#4e79a7\" stroke-dasharray=\"4,3\""))
+    for (json, path) in [("{\"panels\": []}", "plot.panels"), ("{\"panels\": [{\"x_min\": 3, \"x_max\": 1}]}", "plot.panels[0].x_max"),
+                         ("{\"panels\": [{\"logy\": true}]}", "plot.panels[0].logy")] {
+        do { _ = try PlotSettings.parse(JSON.parse(json)); Issue.record("accepted \(json)") } catch let e as ConfigError { #expect(e.path == path) }
+    }
+}
