@@ -31,7 +31,7 @@ public enum Whitening {
         }
         // Exactly symmetric, then C + εI.
         for i in 0..<d {
-            for j in (i + 1)..<max(i + 1, d) {
+            for j in (i + 1)..<d {
                 let v = (c.base[i * d + j] + c.base[j * d + i]) / 2
                 c.base[i * d + j] = v; c.base[j * d + i] = v
             }

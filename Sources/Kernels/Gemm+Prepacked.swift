@@ -64,5 +64,3 @@ public func gemm<Source: PanelSource>(_ a: PackedA, n: Int, b: Source, beta: Flo
 
 /// The NR width of a packed B panel, for callers that write panels themselves.
 public let gemmPanelWidth = GemmBlocking.nr
-/// The largest panel block `PanelSource.pack` is asked for: KC x NC floats.
-public let gemmPanelDepth = GemmBlocking.kc

@@ -111,8 +111,10 @@ public final class CNN: Model {
         flipped = conv.indices.map { $0 == 0 ? FloatBuffer(count: 0) : FloatBuffer(count: conv[$0] * geometry[$0].patch) }
         packedWeights = conv.indices.map { PackedA(m: conv[$0], k: geometry[$0].patch) }
         packedFlipped = conv.indices.map { $0 == 0 ? PackedA(m: 0, k: 0) : PackedA(m: geometry[$0].channels, k: conv[$0] * kernel * kernel) }
-        // im2col of each weight gradient (patch x pixels); the other products pack it implicitly.
-        let colSize = conv.indices.map { geometry[$0].patch * geometry[$0].pixels }.max()!
+        // An explicit im2col only for weight gradients the transposed panels cannot write (widths
+        // other than 8 or a multiple of 16); every other product packs col(X) implicitly.
+        let colSize = conv.indices.filter { !Convolution.weightGradientIsImplicit(geometry[$0]) }
+            .map { geometry[$0].patch * geometry[$0].pixels }.max() ?? 0
         let groupCount = (maxBatch + Self.groupImages - 1) / Self.groupImages
         let params = convParameters, act = activationSize.max()!, pooledMax = pooledSize.max()!
         let paddedMax = conv.indices.map { Convolution.paddedSize(geometry[$0].with(channels: max(geometry[$0].channels, conv[$0]))) }.max()!
@@ -234,9 +236,6 @@ public final class CNN: Model {
                          count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int) {
         var unused = RNG(seed: 0)
         _ = forward(p, x, n, train: false, rng: &unused)
-        var correct = 0
-        let loss = SoftmaxCrossEntropy.forward(logits: dense.logits, labels: labels, n: n, classes: classes,
-                                               dlogits: nil, correct: &correct)
-        return (loss, correct)
+        return dense.evaluationLoss(labels: labels, n)
     }
 }

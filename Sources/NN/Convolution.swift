@@ -105,7 +105,7 @@ public enum Convolution {
                                       dBias: UnsafeMutablePointer<Float>, accumulate: Bool,
                                       padded: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>) {
         let outChannels = dOutPacked.m
-        if Im2colTransposedPanels.handles(g) && g.pixels % 16 == 0 {
+        if weightGradientIsImplicit(g) {
             pad(x, g, into: padded)
             dOutPacked.pack(dOut, lda: g.pixels)
             gemm(dOutPacked, n: g.patch, b: Im2colTransposedPanels(padded: padded, geometry: g), beta: accumulate ? 1 : 0,
@@ -119,6 +119,11 @@ public enum Convolution {
             let s = sum(dOut + o * g.pixels, g.pixels)
             dBias[o] = accumulate ? dBias[o] + s : s
         }
+    }
+
+    /// Whether the weight gradient of g writes col(X)ᵀ straight into panels (else `col` is used).
+    public static func weightGradientIsImplicit(_ g: ConvGeometry) -> Bool {
+        Im2colTransposedPanels.handles(g) && g.pixels % 16 == 0
     }
 
     /// The same with its scratch allocated here, for one-off products and tests.

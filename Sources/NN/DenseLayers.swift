@@ -85,6 +85,14 @@ final class DenseLayers {
         }
     }
 
+    /// Summed softmax cross-entropy of the logits `forward` left and the rows it got right.
+    func evaluationLoss(labels: UnsafePointer<Int32>, _ n: Int) -> (lossSum: Double, correct: Int) {
+        var correct = 0
+        let loss = SoftmaxCrossEntropy.forward(logits: logits, labels: labels, n: n, classes: widths[layers],
+                                               dlogits: nil, correct: &correct)
+        return (loss, correct)
+    }
+
     /// Backwards from ∂loss/∂logits (in `logits`) to the parameter gradients in g; `input` is
     /// what `forward` was given. Returns the gradient of the input (in `delta`) when the layers
     /// were made with `inputGradient`, else nil.

@@ -68,10 +68,7 @@ public final class MLP: Model {
                          count n: Int, firstRow: Int) -> (lossSum: Double, correct: Int) {
         var unused = RNG(seed: 0)
         _ = forward(p, x, n, train: false, rng: &unused)
-        var correct = 0
-        let loss = SoftmaxCrossEntropy.forward(logits: dense.logits, labels: labels, n: n, classes: classes,
-                                               dlogits: nil, correct: &correct)
-        return (loss, correct)
+        return dense.evaluationLoss(labels: labels, n)
     }
 }
 
