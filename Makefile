@@ -7,6 +7,9 @@ ARCH := $(shell uname -m)
 # The kernels use explicit SIMD types; they become wide vector code only when the compiler may
 # target the CPU it runs on. PORTABLE=1 builds for the baseline of the architecture instead
 # (x86-64: haswell = AVX2 + FMA, any x86-64 CPU since 2013; arm64: the generic Armv8 target).
+# On a CPU with AVX-512 the native build also defines AVX512, which selects the GEMM register
+# plan for 32 registers of 16 floats (Sources/Kernels/Gemm+MicroKernel.swift); both plans give
+# the same bits.
 ifeq ($(PORTABLE),1)
   ifeq ($(ARCH),x86_64)
     CPU_FLAGS := -Xcc -march=haswell -Xswiftc -target-cpu -Xswiftc haswell
@@ -16,6 +19,9 @@ ifeq ($(PORTABLE),1)
 else
   ifeq ($(ARCH),x86_64)
     CPU_FLAGS := -Xcc -march=native -Xswiftc -target-cpu -Xswiftc native
+    ifneq ($(shell grep -m1 -ow avx512f /proc/cpuinfo 2>/dev/null),)
+      CPU_FLAGS += -Xswiftc -DAVX512
+    endif
   else ifeq ($(ARCH),aarch64)
     CPU_FLAGS := -Xcc -mcpu=native -Xswiftc -target-cpu -Xswiftc native
   else ifeq ($(ARCH),arm64)
