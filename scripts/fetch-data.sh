@@ -87,3 +87,19 @@ if [ -d "$cifar_shared" ] && [ ! -e "$DATA_DIR/cifar-10-batches-bin" ]; then
   ln -s "$cifar_shared" "$DATA_DIR/cifar-10-batches-bin"
   echo "CIFAR-10 linked from $cifar_shared" >&2
 fi
+
+# IMDB (Maas et al. 2011): linked from ../shared/data when it is there, after checking the
+# official vocabulary's SHA-256. Its labeledBow.feat files there are a faithful rebuild, not the
+# official bytes (see ../shared/data/README.md); elsewhere download and unpack
+# https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz into DATA_DIR by hand.
+imdb_shared="$here/../shared/data/aclImdb"
+imdb_vocab_sha=01a13a306bd9e5a7826b8a0fc25a7a6017f143d86c1582f17857bb731fd252dc
+if [ -d "$imdb_shared" ] && [ ! -e "$DATA_DIR/aclImdb" ]; then
+  got=$(sha256sum "$imdb_shared/imdb.vocab" | cut -d' ' -f1)
+  if [ "$got" != "$imdb_vocab_sha" ]; then
+    echo "error: $imdb_shared/imdb.vocab has SHA-256 $got, expected $imdb_vocab_sha; not linking IMDB" >&2
+    exit 3
+  fi
+  ln -s "$imdb_shared" "$DATA_DIR/aclImdb"
+  echo "IMDB linked from $imdb_shared" >&2
+fi

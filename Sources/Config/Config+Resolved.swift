@@ -92,6 +92,19 @@ extension ExperimentConfig {
             d.append(("preprocess", .string(preprocess.name)))
             if case .zca(let e) = preprocess { d.append(("zca_epsilon", .number(e))) }
             return .object(d)
+        case .imdb(let path, let vocabulary, let features, let limit):
+            var d: [(String, JSON)] = [("name", .string("imdb")), ("path", .string(path)),
+                                       ("vocabulary", .number(Double(vocabulary))), ("features", .string(features.rawValue))]
+            if let limit { d.append(("train_limit", .number(Double(limit)))) }
+            return .object(d)
+        case .libsvm(let train, let test, let features, let base, let labels, let limit):
+            var d: [(String, JSON)] = [("name", .string("libsvm")), ("train", .string(train))]
+            if let test { d.append(("test", .string(test))) }
+            d.append(("features", .number(Double(features))))
+            d.append(("index_base", .number(Double(base))))
+            if let labels { d.append(("labels", .array(labels.map(JSON.string)))) }
+            if let limit { d.append(("train_limit", .number(Double(limit)))) }
+            return .object(d)
         case .quadratic(let a, let b, let initial, let noise):
             return .object([("name", .string("quadratic")), ("curvatures", .array(a.map(JSON.number))),
                             ("targets", .array(b.map(JSON.number))), ("init", .array(initial.map(JSON.number))),

@@ -80,6 +80,13 @@ extension ExperimentConfig {
             activation = act
             if let d = r.raw("dropout") { (inputDropout, hiddenDropout) = try parseDropout(d, path: "model.dropout") }
         }
+        if kind == .logisticRegression, let d = r.raw("dropout") {
+            // Dropout noise on the input features (Figure 1, right: 50% on IMDB's bag of words).
+            (inputDropout, hiddenDropout) = try parseDropout(d, path: "model.dropout")
+            if hiddenDropout != 0 {
+                throw ConfigError(path: "model.dropout.hidden", "does not apply: logistic regression has no hidden layer (only \"input\")")
+            }
+        }
         var initFrom: String? = nil, initName = kind == .logisticRegression ? "zeros" : "glorot-uniform"
         switch r.raw("init") {
         case nil: break
@@ -109,7 +116,7 @@ extension ExperimentConfig {
         if (initName != "normal" || initFrom != nil) && r.has("std") {
             throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
         }
-        let extra = kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .cnn ? ["conv", "kernel", "pool", "hidden", "activation", "dropout"]
+        let extra = kind == .logisticRegression ? ["dropout"] : kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .cnn ? ["conv", "kernel", "pool", "hidden", "activation", "dropout"]
             : kind == .vae ? ["hidden", "latent", "activation"] : []
         try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,

@@ -12,6 +12,10 @@ public enum DatasetConfig: Sendable, Equatable {
     /// CIFAR-10's binary batches in `path`; `test` names the test file (nil: test_batch.bin when
     /// present, else no test set).
     case cifar10(path: String, test: String?, trainLimit: Int?, preprocess: Preprocess)
+    /// IMDB bag-of-words in `path` (aclImdb): the `vocabulary` most frequent words as `features`.
+    case imdb(path: String, vocabulary: Int, features: IMDB.Features, trainLimit: Int?)
+    /// svmlight/libsvm files (relative to the data directory, or absolute).
+    case libsvm(train: String, test: String?, features: Int, indexBase: Int, labels: [String]?, trainLimit: Int?)
     case quadratic(curvatures: [Double], targets: [Double], initial: [Double], noise: Double)
     case rosenbrock(a: Double, b: Double, initial: [Double])
 
@@ -19,21 +23,32 @@ public enum DatasetConfig: Sendable, Equatable {
         switch self {
         case .idx(let name, _, _, _): return name
         case .cifar10: return "cifar10"
+        case .imdb: return "imdb"
+        case .libsvm: return "libsvm"
         case .quadratic: return "quadratic"
         case .rosenbrock: return "rosenbrock"
         }
     }
     public var isSynthetic: Bool {
         switch self {
-        case .idx, .cifar10: return false
+        case .idx, .cifar10, .imdb, .libsvm: return false
         case .quadratic, .rosenbrock: return true
+        }
+    }
+
+    /// Whether examples are held as sparse rows (CSR) rather than dense vectors.
+    public var isSparse: Bool {
+        switch self {
+        case .imdb, .libsvm: return true
+        default: return false
         }
     }
 
     /// `train_limit`, for the data sets that take one.
     public var trainLimit: Int? {
         switch self {
-        case .idx(_, _, let limit, _), .cifar10(_, _, let limit, _): return limit
+        case .idx(_, _, let limit, _), .cifar10(_, _, let limit, _), .imdb(_, _, _, let limit),
+             .libsvm(_, _, _, _, _, let limit): return limit
         case .quadratic, .rosenbrock: return nil
         }
     }
@@ -153,6 +168,18 @@ public struct ExperimentConfig: Sendable, Equatable {
 // MARK: - Parsing
 
 extension ExperimentConfig {
+    /// `features` of a bag-of-words data set.
+    static func parseFeatures(_ r: inout ObjectReader, default value: IMDB.Features) throws -> IMDB.Features {
+        guard let name = try r.string("features") else { return value }
+        guard let f = IMDB.Features(rawValue: name) else {
+            let all = IMDB.Features.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw ConfigError(path: "dataset.features", "must be one of \(all), got \"\(name)\"")
+        }
+        return f
+    }
+}
+
+extension ExperimentConfig {
     /// The most epochs a config or --epochs may ask for: far beyond any experiment of the paper,
     /// and small enough that iterations, epochs and points multiply without overflow.
     public static let maxEpochs = 1_000_000
@@ -188,6 +215,10 @@ extension ExperimentConfig {
                 throw ConfigError(path: "model", "must be left out: \(dataset.name) is a synthetic objective whose parameters sit in \"dataset\"")
             }
             model = try parseModel(m)
+            if dataset.isSparse, let kind = model?.kind, kind != .logisticRegression && kind != .mlp {
+                // Sparse rows go into a first layer that multiplies them as they are.
+                throw ConfigError(path: "model.kind", "\(kind.rawValue) needs dense inputs, but \(dataset.name) rows are sparse; use logistic-regression or mlp")
+            }
         } else if !dataset.isSynthetic {
             throw root.missing("model", "is required for dataset \(dataset.name) (e.g. {\"kind\": \"logistic-regression\"})")
         }
@@ -200,8 +231,13 @@ extension ExperimentConfig {
         var arms: [ArmConfig] = []
         for (i, item) in items.enumerated() {
             let arm = try parseArm(item, path: "arms[\(i)]")
-            if arm.dropout != nil && model?.kind != .mlp && model?.kind != .cnn {
-                throw ConfigError(path: "arms[\(i)].dropout", "applies only to an mlp or a cnn (it sets the model's dropout for this arm)")
+            if let d = arm.dropout {
+                guard let kind = model?.kind, kind != .vae else {
+                    throw ConfigError(path: "arms[\(i)].dropout", "applies only to logistic regression, an mlp or a cnn (it sets the model's dropout for this arm)")
+                }
+                if kind == .logisticRegression && d.hidden != 0 {
+                    throw ConfigError(path: "arms[\(i)].dropout.hidden", "does not apply: logistic regression has no hidden layer (only \"input\")")
+                }
             }
             if arms.contains(where: { $0.name == arm.name }) {
                 throw ConfigError(path: "arms[\(i)].name", "\"\(arm.name)\" is already the name of another arm; arm names must be unique")
@@ -217,7 +253,7 @@ extension ExperimentConfig {
                                 training: training, arms: arms, plot: plot, sweep: sweep, tune: tune, source: source)
     }
 
-    static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "quadratic", "rosenbrock"]
+    static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "libsvm", "quadratic", "rosenbrock"]
 
     static func parseDataset(_ json: JSON) throws -> DatasetConfig {
         var r = try ObjectReader(json, path: "dataset")
@@ -288,7 +324,44 @@ extension ExperimentConfig {
             try r.finish("dataset cifar10", allowed: ["name", "path", "test", "train_limit", "preprocess", "whiten", "zca_epsilon"])
             return .cifar10(path: path, test: test, trainLimit: limit, preprocess: preprocess)
         case "imdb":
-            throw ConfigError(path: "dataset.name", "\"\(name)\" is part of the spec but not supported by this version of adam-bench yet")
+            let path = try r.string("path") ?? "aclImdb"
+            guard !path.isEmpty else { throw ConfigError(path: "dataset.path", "must not be empty") }
+            let vocabulary = try r.int("vocabulary", min: 1, max: 1 << 31 - 1) ?? 10_000
+            let features = try parseFeatures(&r, default: .binary)
+            let limit = try r.int("train_limit", min: 1)
+            try r.finish("dataset imdb", allowed: ["name", "path", "vocabulary", "features", "train_limit"])
+            return .imdb(path: path, vocabulary: vocabulary, features: features, trainLimit: limit)
+        case "libsvm":
+            guard let train = try r.string("train") else {
+                throw r.missing("train", "is required: the training file in svmlight/libsvm format (label index:value ...)")
+            }
+            guard !train.isEmpty else { throw ConfigError(path: "dataset.train", "must not be empty") }
+            let test = try r.string("test")
+            if let test, test.isEmpty { throw ConfigError(path: "dataset.test", "must not be empty (leave it out for no test set)") }
+            guard let features = try r.int("features", min: 1, max: 1 << 31 - 1) else {
+                throw r.missing("features", "is required: the number of features (the largest index, counted from index_base)")
+            }
+            let base = try r.int("index_base", min: 0, max: 1) ?? 1
+            var labels: [String]? = nil
+            if let raw = r.raw("labels") {
+                guard case .array(let items) = raw, items.count >= 2 else {
+                    throw ConfigError(path: "dataset.labels", "must be an array of at least two labels (numbers or strings), the classes in order")
+                }
+                labels = try items.enumerated().map { i, item in
+                    switch item {
+                    case .string(let s) where !s.isEmpty: return s
+                    case .number(let x) where x.isFinite: return formatConfigNumber(x)
+                    default: throw ConfigError(path: "dataset.labels[\(i)]", "must be a number or a non-empty string, got \(item.typeName)")
+                    }
+                }
+                let keys = labels!.map(LibSVM.key)
+                if let dup = keys.indices.first(where: { keys[..<$0].contains(keys[$0]) }) {
+                    throw ConfigError(path: "dataset.labels[\(dup)]", "\"\(labels![dup])\" is listed twice")
+                }
+            }
+            let limit = try r.int("train_limit", min: 1)
+            try r.finish("dataset libsvm", allowed: ["name", "train", "test", "features", "index_base", "labels", "train_limit"])
+            return .libsvm(train: train, test: test, features: features, indexBase: base, labels: labels, trainLimit: limit)
         default:
             var message = "unknown dataset \"\(name)\" (expected one of \(datasetNames.joined(separator: ", ")))"
             if let near = closest(name, in: datasetNames) { message = "unknown dataset \"\(name)\"; did you mean \"\(near)\"?" }

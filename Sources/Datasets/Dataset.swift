@@ -1,18 +1,37 @@
-// In-memory labelled data: features as one (count, inputSize) Float matrix and Int32 labels.
+// In-memory labelled data: features as one (count, inputSize) Float matrix, or as sparse rows
+// (CSR) for bag-of-words and libsvm data, and Int32 labels.
 import Kernels
 
 public struct LabeledData: @unchecked Sendable {
-    /// (count, inputSize), row-major.
+    /// (count, inputSize), row-major; empty when the rows are sparse.
     public let x: FloatBuffer
+    /// The rows in CSR form, for sparse data sets (then `x` is empty).
+    public let sparse: SparseRows?
     public let labels: [Int32]
     public let inputSize: Int
     public var count: Int { labels.count }
+    public var isSparse: Bool { sparse != nil }
 
     public init(x: FloatBuffer, labels: [Int32], inputSize: Int) {
         precondition(x.count == labels.count * inputSize)
         self.x = x
+        self.sparse = nil
         self.labels = labels
         self.inputSize = inputSize
+    }
+
+    public init(sparse: SparseRows, labels: [Int32]) {
+        precondition(sparse.count == labels.count)
+        self.x = FloatBuffer(count: 0)
+        self.sparse = sparse
+        self.labels = labels
+        self.inputSize = sparse.columns
+    }
+
+    /// Nonzeros per row on average (the dense width for dense data).
+    public var meanNonzeros: Double {
+        guard let sparse else { return Double(inputSize) }
+        return count == 0 ? 0 : Double(sparse.nonzeros) / Double(count)
     }
 }
 

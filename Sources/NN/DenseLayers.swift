@@ -3,6 +3,12 @@
 // output (the logits) the caller turns into a loss. Weights (out, in) as PyTorch's Linear.
 import Kernels
 
+/// What the first layer multiplies: a dense (n, width) matrix or a minibatch of sparse rows.
+enum LayerInput {
+    case dense(UnsafePointer<Float>)
+    case sparse(CSRBatch)
+}
+
 final class DenseLayers {
     /// widths[0] is the input, then the hidden widths, then the outputs.
     let widths: [Int]
@@ -53,12 +59,23 @@ final class DenseLayers {
     /// Runs the layers on n rows of `input`; the logits land in `logits`. Hidden layer l draws its
     /// masks from stream layer l + 1 of `key` (layer 0 is the caller's input dropout).
     func forward(_ p: UnsafePointer<Float>, _ input: UnsafePointer<Float>, _ n: Int, train: Bool, key: UInt64) {
-        var layerInput = input
+        forward(p, .dense(input), n, train: train, key: key)
+    }
+
+    /// The same for an input that may be sparse rows (only the first layer's product differs).
+    func forward(_ p: UnsafePointer<Float>, _ input: LayerInput, _ n: Int, train: Bool, key: UInt64) {
+        var layerInput = UnsafePointer<Float>(bitPattern: 0)
         for l in 0..<layers {
             let fanIn = widths[l], fanOut = widths[l + 1], zl = z[l].base
             // z = input·Wᵀ: input is (n, fanIn), W is (fanOut, fanIn), z is (n, fanOut)
-            gemm(GemmShape(m: n, n: fanOut, k: fanIn, transB: true), a: layerInput, lda: fanIn,
-                 b: p + weightOffsets[l], ldb: fanIn, beta: 0, c: zl, ldc: fanOut, threads: threads)
+            if l == 0, case .sparse(let x) = input {
+                sparseTimesWeightsT(x, w: p + weightOffsets[0], ldw: fanIn, outputs: fanOut, c: zl, ldc: fanOut, threads: threads)
+            } else {
+                let a: UnsafePointer<Float>
+                if l == 0, case .dense(let x) = input { a = x } else { a = layerInput! }
+                gemm(GemmShape(m: n, n: fanOut, k: fanIn, transB: true), a: a, lda: fanIn,
+                     b: p + weightOffsets[l], ldb: fanIn, beta: 0, c: zl, ldc: fanOut, threads: threads)
+            }
             let bias = p + biasOffsets[l]
             if l == layers - 1 {
                 for r in 0..<n { axpy(1, bias, zl + r * fanOut, fanOut) }
@@ -99,13 +116,25 @@ final class DenseLayers {
     @discardableResult
     func backward(_ p: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, input first: UnsafePointer<Float>, _ n: Int,
                   inputGradient: Bool) -> UnsafePointer<Float>? {
+        backward(p, g, input: .dense(first), n, inputGradient: inputGradient)
+    }
+
+    /// The same for an input that may be sparse rows (then no input gradient).
+    @discardableResult
+    func backward(_ p: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, input first: LayerInput, _ n: Int,
+                  inputGradient: Bool) -> UnsafePointer<Float>? {
         var dz = logits
         for l in stride(from: layers - 1, through: 0, by: -1) {
             let fanIn = widths[l], fanOut = widths[l + 1]
-            let input = l == 0 ? first : UnsafePointer(a[l - 1].base)
             // dW = dzᵀ·input: dz is (n, fanOut), input is (n, fanIn), dW is (fanOut, fanIn)
-            gemm(GemmShape(m: fanOut, n: fanIn, k: n, transA: true), a: dz, lda: fanOut,
-                 b: input, ldb: fanIn, beta: 0, c: g + weightOffsets[l], ldc: fanIn, threads: threads)
+            if l == 0, case .sparse(let x) = first {
+                sparseWeightGradient(x, dz: dz, ldz: fanOut, outputs: fanOut, g: g + weightOffsets[0], ldg: fanIn, threads: threads)
+            } else {
+                let input: UnsafePointer<Float>
+                if l == 0, case .dense(let x) = first { input = x } else { input = UnsafePointer(a[l - 1].base) }
+                gemm(GemmShape(m: fanOut, n: fanIn, k: n, transA: true), a: dz, lda: fanOut,
+                     b: input, ldb: fanIn, beta: 0, c: g + weightOffsets[l], ldc: fanIn, threads: threads)
+            }
             // db = Σ_rows dz
             let db = g + biasOffsets[l]
             db.update(repeating: 0, count: fanOut)

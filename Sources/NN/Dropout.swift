@@ -31,4 +31,31 @@ public struct Dropout: Sendable, Equatable {
             }
         }
     }
+
+    /// Scales values[0..<n] in place by the mask `fillMask` would draw from the same stream (so a
+    /// sparse row whose nonzeros are its first n features drops exactly what the dense row drops).
+    @inline(__always)
+    public func apply(to values: UnsafeMutablePointer<Float>, _ n: Int, rng: inout RNG) {
+        var i = 0
+        while i < n {
+            var bits = rng.next()
+            for _ in 0..<min(4, n - i) {
+                values[i] = values[i] * (bits & 0xFFFF < threshold ? 0 : keepScale)
+                bits >>= 16
+                i += 1
+            }
+        }
+    }
+}
+
+/// Input dropout on the nonzero features of sparse rows, in place: row r's k-th nonzero takes the
+/// k-th mask of stream (key, layer 0, row r), the stream the dense input dropout of row r uses.
+func applySparseInputDropout(_ x: CSRBatch, dropout: Dropout, key: UInt64, blocks: Int) {
+    let n = x.count
+    parallelFor(blocks, threads: blocks) { blk in
+        for r in (n * blk / blocks)..<(n * (blk + 1) / blocks) {
+            var rowRNG = DenseLayers.maskRNG(key, layer: 0, row: r)
+            dropout.apply(to: x.values + x.rowStart[r], x.rowStart[r + 1] - x.rowStart[r], rng: &rowRNG)
+        }
+    }
 }

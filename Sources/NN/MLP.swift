@@ -72,6 +72,27 @@ public final class MLP: Model {
     }
 }
 
+extension MLP: SparseInputModel {
+    public func lossAndGradient(parameters p: UnsafePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
+                                rows x: CSRBatch, labels: UnsafePointer<Int32>, rng: inout RNG) -> Double {
+        let n = x.count, key = rng.next()
+        if inputDropout.isActive { applySparseInputDropout(x, dropout: inputDropout, key: key, blocks: dense.rowBlocks(n)) }
+        dense.forward(p, .sparse(x), n, train: true, key: key)
+        var correct = 0
+        let dlogits = dense.logits
+        let lossSum = SoftmaxCrossEntropy.forward(logits: dlogits, labels: labels, n: n, classes: classes,
+                                                  dlogits: dlogits, correct: &correct)
+        dense.backward(p, g, input: .sparse(x), n, inputGradient: false)
+        return lossSum / Double(n)
+    }
+
+    public func evaluate(parameters p: UnsafePointer<Float>, rows x: CSRBatch, labels: UnsafePointer<Int32>,
+                         firstRow: Int) -> (lossSum: Double, correct: Int) {
+        dense.forward(p, .sparse(x), x.count, train: false, key: 0)
+        return dense.evaluationLoss(labels: labels, x.count)
+    }
+}
+
 /// x ⊙ mask into `out` for n rows of `size` (inverted input dropout), each row's mask from stream
 /// (layer 0, row) of `key`, in row blocks. Returns `out`.
 func applyInputDropout(_ x: UnsafePointer<Float>, _ n: Int, size d: Int, dropout: Dropout, key: UInt64,

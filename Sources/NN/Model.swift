@@ -89,6 +89,20 @@ public protocol Model: AnyObject {
     var reportsAccuracy: Bool { get }
 }
 
+/// A model whose first layer also takes minibatches of sparse rows (bag-of-words, libsvm data):
+/// the product and the weight gradient touch only the nonzeros, and input dropout masks the
+/// nonzero features.
+public protocol SparseInputModel: Model {
+    /// As `lossAndGradient`, with the minibatch as sparse rows. May overwrite `x.values` (input
+    /// dropout scales the minibatch's own copy in place).
+    func lossAndGradient(parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                         rows x: CSRBatch, labels: UnsafePointer<Int32>, rng: inout RNG) -> Double
+
+    /// As `evaluate`, with the rows sparse (never written).
+    func evaluate(parameters: UnsafePointer<Float>, rows x: CSRBatch, labels: UnsafePointer<Int32>,
+                  firstRow: Int) -> (lossSum: Double, correct: Int)
+}
+
 extension Model {
     public var reportsAccuracy: Bool { true }
 

@@ -102,18 +102,14 @@ public enum Benchmarks {
                 samples.append(seconds(since: start) / Double(steps))
             }
             var evalSamples: [Double] = []
-            data.train.labels.withUnsafeBufferPointer { labels in
-                for _ in 0..<5 {
-                    let start = ContinuousClock.now
-                    var steps = 0
-                    while seconds(since: start) < minSeconds / 10 {
-                        let lo = (steps % full) * state.batch
-                        _ = state.model.evaluate(parameters: state.params.base, x: data.train.x.base + lo * data.inputSize,
-                                                 labels: labels.baseAddress! + lo, count: state.batch, firstRow: lo)
-                        steps += 1
-                    }
-                    evalSamples.append(seconds(since: start) / Double(steps))
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                var steps = 0
+                while seconds(since: start) < minSeconds / 10 {
+                    _ = evaluateRows(state.model, state.params, data.train, lo: (steps % full) * state.batch, count: state.batch)
+                    steps += 1
                 }
+                evalSamples.append(seconds(since: start) / Double(steps))
             }
             return TrainFigure(arm: arm.name, batchSize: state.batch, secondsPerStep: samples.sorted()[2],
                                evalSecondsPerStep: evalSamples.sorted()[2])

@@ -60,11 +60,17 @@ public struct MemoryEstimate: Sendable {
     }
 
     public static func of(_ config: ExperimentConfig, _ model: ModelConfig, data: Dataset, threads: Int) -> MemoryEstimate {
-        let (parameters, activations) = shape(model, inputSize: data.inputSize, classes: data.classes)
+        var (parameters, activations) = shape(model, inputSize: data.inputSize, classes: data.classes)
         let batch = Double(config.batchSize(trainCount: data.train.count))
+        var dataBytes = 4 * Double(data.inputSize) * Double(data.train.count + data.test.count)
+        if let train = data.train.sparse {
+            // A minibatch of sparse rows: its nonzeros (index and value), not a dense copy.
+            activations += 2 * data.train.meanNonzeros - Double(data.inputSize)
+            let nonzeros = Double(train.nonzeros + (data.test.sparse?.nonzeros ?? 0))
+            dataBytes = 8 * nonzeros + 8 * Double(data.train.count + data.test.count)
+        }
         let perPoint = 4 * (parameters * parameterCopies + batch * activations * activationCopies)
         let points = config.runArms.count * config.training.seeds.count
-        let dataBytes = 4 * Double(data.inputSize) * Double(data.train.count + data.test.count)
         return MemoryEstimate(parameters: parameters, bytesPerPoint: perPoint, concurrentPoints: max(1, min(threads, points)),
                               dataBytes: dataBytes)
     }

@@ -24,11 +24,14 @@ public enum ParameterTable {
 }
 
 extension ExperimentConfig {
-    /// Input size and class count of a dataset by name, known without reading it.
+    /// Input size and class count of a dataset by name, known without reading it (a libsvm file
+    /// without a `labels` list is taken as two classes until it is read).
     var datasetShape: (inputSize: Int, classes: Int)? {
         switch dataset {
         case .idx: return (784, 10)
         case .cifar10: return (3072, 10)
+        case .imdb(_, let vocabulary, _, _): return (vocabulary, 2)
+        case .libsvm(_, _, let features, _, let labels, _): return (features, labels?.count ?? 2)
         case .quadratic, .rosenbrock: return nil
         }
     }
@@ -39,7 +42,7 @@ extension ExperimentConfig {
         switch dataset {
         case .quadratic(let a, _, _, _): return [ParameterEntry(name: "theta", shape: [a.count], offset: 0, count: a.count)]
         case .rosenbrock: return [ParameterEntry(name: "theta", shape: [2], offset: 0, count: 2)]
-        case .idx, .cifar10:
+        case .idx, .cifar10, .imdb, .libsvm:
             var (d, k) = datasetShape!
             if case .supervised(let data, _, _)? = problem { (d, k) = (data.inputSize, data.classes) }
             let model = makeModel(self.model!, inputSize: d, classes: k, maxBatch: 1, threads: 1)

@@ -42,6 +42,15 @@ extension ExperimentConfig {
             try checkImageModel(data)
             data = try Preprocessing.apply(preprocess, to: data, cache: Preprocessing.cacheDirectory())
             return .supervised(data, model!, start: try model!.initFrom.map { try loadStart($0, data: data) })
+        case .imdb(let path, let vocabulary, let features, let limit):
+            let dir = path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
+            let data = try IMDB.load(directory: dir, options: IMDB.Options(vocabulary: vocabulary, features: features, trainLimit: limit))
+            return .supervised(data, model!, start: try model!.initFrom.map { try loadStart($0, data: data) })
+        case .libsvm(let train, let test, let features, let base, let labels, let limit):
+            func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (dataDirectory as NSString).appendingPathComponent(p) }
+            let data = try LibSVM.load(train: resolve(train), test: test.map(resolve),
+                                       options: LibSVM.Options(features: features, indexBase: base, labels: labels, trainLimit: limit))
+            return .supervised(data, model!, start: try model!.initFrom.map { try loadStart($0, data: data) })
         case .quadratic(let a, let b, let initial, let noise):
             return .objective(Quadratic(curvatures: a, targets: b, initial: initial.map { Float($0) }, noise: noise))
         case .rosenbrock(let a, let b, let initial):
@@ -90,7 +99,8 @@ extension ExperimentConfig {
 public func makeModel(_ m: ModelConfig, inputSize: Int, classes: Int, maxBatch: Int, threads: Int) -> Model {
     switch m.kind {
     case .logisticRegression:
-        return LogisticRegression(inputSize: inputSize, classes: classes, maxBatch: maxBatch, threads: threads)
+        return LogisticRegression(inputSize: inputSize, classes: classes, maxBatch: maxBatch, inputDropout: m.inputDropout,
+                                  threads: threads)
     case .mlp:
         return MLP(inputSize: inputSize, hidden: m.hidden, classes: classes, activation: m.activation,
                    inputDropout: m.inputDropout, hiddenDropout: m.hiddenDropout, maxBatch: maxBatch, threads: threads)

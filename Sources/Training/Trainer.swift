@@ -101,6 +101,8 @@ final class ArmState {
     let optimizer: Optimizer
     let average: ParameterAverage?
     let batchX: FloatBuffer
+    /// The minibatch's rows when the data are sparse (then batchX is empty).
+    let sparseBatch: SparseMinibatch?
     var batchY: [Int32]
     var order: [Int32]
     var noiseRNG: RNG
@@ -123,7 +125,9 @@ final class ArmState {
         grads = FloatBuffer(count: count)
         optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count, threads: threads)
         average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
-        batchX = FloatBuffer(count: batch * train.inputSize)
+        batchX = FloatBuffer(count: train.isSparse ? 0 : batch * train.inputSize)
+        let rowsPerBatch = batch
+        sparseBatch = data.train.sparse.map { SparseMinibatch(rows: $0, maxRows: rowsPerBatch) }
         batchY = [Int32](repeating: 0, count: batch)
         order = (0..<Int32(data.train.count)).map { $0 }
         noiseRNG = RNG(seed: seed, stream: .dropout)
@@ -137,7 +141,17 @@ final class ArmState {
     func step(lo: Int, count m: Int, iteration: Int, epoch: Int) -> Double {
         let d = train.inputSize
         let loss: Double = train.labels.withUnsafeBufferPointer { labels in
-            batchY.withUnsafeMutableBufferPointer { y in
+            if let rows = train.sparse, let sparseBatch {
+                // Sparse rows: gathered into the point's own CSR copy, in file or shuffled order.
+                let shuffled = config.training.shuffle
+                let x = sparseBatch.gather(rows, count: m) { r in shuffled ? Int(order[lo + r]) : lo + r }
+                return batchY.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<m { y[r] = labels[shuffled ? Int(order[lo + r]) : lo + r] }
+                    return (model as! SparseInputModel).lossAndGradient(parameters: params.base, gradients: grads.base, rows: x,
+                                                                        labels: y.baseAddress!, rng: &noiseRNG)
+                }
+            }
+            return batchY.withUnsafeMutableBufferPointer { y in
                 var xPtr = UnsafePointer(batchX.base), yPtr = UnsafePointer(y.baseAddress!)
                 if config.training.shuffle {
                     for r in 0..<m {
@@ -260,15 +274,12 @@ struct SupervisedTrainer {
 /// Mean loss and accuracy of `params` on all of `set`, in chunks of the model's batch.
 func evaluate(_ model: Model, _ params: FloatBuffer, _ set: LabeledData) -> (loss: Double, accuracy: Double?) {
     var lossSum = 0.0, correct = 0, lo = 0
-    set.labels.withUnsafeBufferPointer { labels in
-        while lo < set.count {
-            let m = min(model.maxBatch, set.count - lo)
-            let r = model.evaluate(parameters: params.base, x: set.x.base + lo * set.inputSize,
-                                   labels: labels.baseAddress! + lo, count: m, firstRow: lo)
-            lossSum += r.lossSum
-            correct += r.correct
-            lo += m
-        }
+    while lo < set.count {
+        let m = min(model.maxBatch, set.count - lo)
+        let r = evaluateRows(model, params, set, lo: lo, count: m)
+        lossSum += r.lossSum
+        correct += r.correct
+        lo += m
     }
     return (lossSum / Double(set.count), model.reportsAccuracy ? Double(correct) / Double(set.count) : nil)
 }
