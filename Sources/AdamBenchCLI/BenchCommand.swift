@@ -8,7 +8,7 @@ import Kernels
 
 enum BenchCommand {
     static func main(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["--threads", "--data-dir", "--shape"], switches: [])
+        let a = try Arguments(args, valued: ["--threads", "--data-dir", "--shape"], switches: ["--dense"])
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = try a.int("--threads", min: 1).map { [$0] } ?? Array(Set([1, cores])).sorted()
         switch a.positional.first {
@@ -51,10 +51,15 @@ enum BenchCommand {
                 throw UsageError("bench train needs a config with a dataset and a model")
             }
             try problem.checkMemory(config, threads: threadCounts.max() ?? 1)
-            emit("config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb")
+            // --dense: the same model on the same rows stored dense, to show what sparsity buys.
+            let dense = a.has("--dense") && data.train.isSparse
+            let input = dense ? data.densified() : data
+            emit("config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb,ms_per_epoch,input,inputs_per_example")
+            let steps = config.iterationsPerEpoch(trainCount: data.train.count)
             for threads in threadCounts {
-                for f in Benchmarks.train(config, data: data, model: m, threads: threads) {
-                    emit("\(config.name),\(f.arm),\(threads),\(f.batchSize),\(fixed1(f.examplesPerSecond)),\(String(format: "%.4f", f.secondsPerStep * 1000)),\(String(format: "%.4f", f.evalSecondsPerStep * 1000)),\(fixed1(Benchmarks.peakRSSMegabytes()))")
+                for f in Benchmarks.train(config, data: input, model: m, threads: threads) {
+                    let rest = "\(fixed1(Benchmarks.peakRSSMegabytes())),\(String(format: "%.3f", f.secondsPerStep * 1000 * Double(steps))),\(input.train.isSparse ? "sparse" : "dense"),\(fixed1(data.train.meanNonzeros))"
+                    emit("\(config.name),\(f.arm),\(threads),\(f.batchSize),\(fixed1(f.examplesPerSecond)),\(String(format: "%.4f", f.secondsPerStep * 1000)),\(String(format: "%.4f", f.evalSecondsPerStep * 1000)),\(rest)")
                 }
             }
         default:

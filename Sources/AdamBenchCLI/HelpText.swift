@@ -122,13 +122,14 @@ enum HelpText {
     static let bench = """
     adam-bench bench gemm [--threads N] [--shape M,N,K,TA,TB]
     adam-bench bench step [--threads N]
-    adam-bench bench train CONFIG [--threads N] [--data-dir DIR]
+    adam-bench bench train CONFIG [--threads N] [--data-dir DIR] [--dense]
 
     Machine-readable performance figures (medians of repeated timings after a warm-up), for 1
     thread and all cores unless --threads is given:
       gemm   m,n,k,trans_a,trans_b,threads,gflops,peak_gflops (peak: a measured FMA loop)
       step   optimizer,parameters,threads,ns_per_parameter,gb_per_second
-      train  config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb
+      train  config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb,
+             ms_per_epoch,input,inputs_per_example (sparse data: --dense runs the same rows stored dense)
     Build in release mode (make build) before timing anything.
     """
 
@@ -148,14 +149,22 @@ enum HelpText {
         name            required; letters, digits, '.', '_', '-' (names the results folder)
         description     optional text
         dataset         object:
-          name          mnist | fashion-mnist | cifar10 | quadratic | rosenbrock
-          path          folder under the data dir (default: the name; cifar-10-batches-bin)
+          name          mnist | fashion-mnist | cifar10 | imdb | libsvm | quadratic | rosenbrock
+          path          folder under the data dir (default: the name; cifar-10-batches-bin; aclImdb)
           train_limit   use the first N training examples (default: all)
           binarize      mnist: threshold pixels at 0.5 (default false)
           test          cifar10: the test file in the folder (default test_batch.bin when present,
                         else no test set), e.g. test_batch_first1000.bin
           preprocess    cifar10: none (default) | standardize | zca (also spelt "whiten");
           zca_epsilon   added to the covariance's eigenvalues (default 0.1; pixels in [0, 1])
+          vocabulary    imdb: the most frequent words kept as features (default 10000)
+          features      imdb: binary (default) | counts | tfidf
+          train, test   libsvm: files in svmlight/libsvm format (label idx:value ...), relative to
+                        the data dir or absolute, raw or .gz; test optional
+          features      libsvm: the feature count (required)
+          index_base    libsvm: 1 (default) or 0, the number of the first feature
+          labels        libsvm: the classes in order, e.g. ["-1", "+1"] (default: order of first
+                        appearance in the training file)
           curvatures, targets (default 0), init, noise (default 0)      quadratic
           a (default 1), b (default 100), init (default [-1.5, 2])     rosenbrock
         model           object (left out for quadratic and rosenbrock):
@@ -168,7 +177,8 @@ enum HelpText {
           hidden        mlp: hidden widths, e.g. [1000, 1000] (required)
           activation    mlp: relu (default) | softplus | tanh
           dropout       mlp, cnn: {"input": p, "hidden": q}, default 0 and 0; inverted dropout, the
-                        drop probability rounded to a multiple of 2^-16
+                        drop probability rounded to a multiple of 2^-16; logistic-regression:
+                        {"input": p} only. Sparse data (imdb, libsvm): the nonzero features
           conv          cnn: output channels per convolution, e.g. [64, 64, 128] (required)
           kernel        cnn: odd kernel size (default 5); stride 1, same padding
           pool          cnn: max-pool after each convolution, {"size": 3, "stride": 2, "pad": 1}
@@ -190,7 +200,8 @@ enum HelpText {
           schedule      {"kind": "constant"} (default) or
                         {"kind": "inverse-sqrt", "per": "iteration" (default) | "epoch"}: lr/sqrt(t)
           averaging     {"kind": "ema", "beta": 0.999} or {"kind": "polyak"}: evaluate averaged parameters
-          dropout       mlp, cnn: {"input": p, "hidden": q}: this arm's dropout instead of the model's
+          dropout       logistic-regression, mlp, cnn: {"input": p, "hidden": q}: this arm's dropout
+                        instead of the model's
         sweep           {"arm": NAME, "grid": {"lr": [..], "beta1": [..], ..}, "read_epochs": [10, 100]}:
                         the arm is replaced by every combination of the values (see help sweep)
         tune            {"grid": {"lr": [..]}, "select": "final_eval_train_loss"}: every arm runs the grid;

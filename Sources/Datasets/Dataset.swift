@@ -76,3 +76,14 @@ public struct Dataset: @unchecked Sendable {
         self.files = files
     }
 }
+
+extension Dataset {
+    /// The same data with sparse rows stored dense (for comparing the dense path's speed).
+    public func densified() -> Dataset {
+        func dense(_ d: LabeledData) -> LabeledData {
+            guard let rows = d.sparse else { return d }
+            return LabeledData(x: rows.densified(), labels: d.labels, inputSize: d.inputSize)
+        }
+        return Dataset(name: name, classes: classes, train: dense(train), test: dense(test), files: files)
+    }
+}
