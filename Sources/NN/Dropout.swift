@@ -21,26 +21,24 @@ public struct Dropout: Sendable, Equatable {
     /// Fills mask[0..<n] with 0 (dropped) or 1/(1 − p) (kept).
     @inline(__always)
     public func fillMask(_ mask: UnsafeMutablePointer<Float>, _ n: Int, rng: inout RNG) {
-        var i = 0
-        while i < n {
-            var bits = rng.next()
-            for _ in 0..<min(4, n - i) {
-                mask[i] = bits & 0xFFFF < threshold ? 0 : keepScale
-                bits >>= 16
-                i += 1
-            }
-        }
+        draw(n, rng: &rng) { i, m in mask[i] = m }
     }
 
     /// Scales values[0..<n] in place by the mask `fillMask` would draw from the same stream (so a
     /// sparse row whose nonzeros are its first n features drops exactly what the dense row drops).
     @inline(__always)
     public func apply(to values: UnsafeMutablePointer<Float>, _ n: Int, rng: inout RNG) {
+        draw(n, rng: &rng) { i, m in values[i] = values[i] * m }
+    }
+
+    /// The masks of units 0..<n in order, four 16-bit uniforms from each 64-bit draw.
+    @inline(__always)
+    func draw(_ n: Int, rng: inout RNG, _ body: (Int, Float) -> Void) {
         var i = 0
         while i < n {
             var bits = rng.next()
             for _ in 0..<min(4, n - i) {
-                values[i] = values[i] * (bits & 0xFFFF < threshold ? 0 : keepScale)
+                body(i, bits & 0xFFFF < threshold ? 0 : keepScale)
                 bits >>= 16
                 i += 1
             }

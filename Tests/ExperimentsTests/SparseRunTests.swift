@@ -52,3 +52,13 @@ func sparseRunsAreTheSameForAnyThreadCount(_ kind: String) throws {
         #expect(one.split(separator: "\n").count == 1 + 2 * 4)
     }
 }
+
+@Test func aBadLibSVMFileIsNamedWithLineAndColumnAndExits3() throws {
+    let dir = TemporaryDirectory()
+    _ = dir.write("+1 1:1 2:1\n-1 3:1 2:5\n", to: "data/train.txt")
+    let config = dir.write(libsvmConfig(shuffle: false, dropout: 0).replacingOccurrences(of: ", \"test\": \"test.txt\"", with: ""), to: "c.json")
+    let out = try Binary.run(["run", config, "--data-dir", dir.file("data"), "--out", dir.file("out"), "--quiet"])
+    #expect(out.status == 3)
+    #expect(out.stderr.contains("train.txt: line 2, column 8: index 2 comes after index 3; indices must increase along a line"), "\(out.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out/sparse/curves.csv")))
+}
