@@ -23,9 +23,10 @@ let package = Package(
 
         // MARK: - Implementation modules (dependencies point one way:
         // Kernels <- NN, Optim, Datasets <- Config <- Results <- Training <- AdamBenchCLI;
-        // LinearAlgebra stands alone, float64 dense routines for SFO and whitening)
+        // LinearAlgebra stands alone, float64 dense routines for SFO and whitening; SFO <- LinearAlgebra)
         .target(name: "Kernels", swiftSettings: numeric),
         .target(name: "LinearAlgebra", swiftSettings: numeric),
+        .target(name: "SFO", dependencies: ["LinearAlgebra"], swiftSettings: numeric),
         .target(name: "NN", dependencies: ["Kernels"], swiftSettings: numeric),
         .target(name: "Optim", dependencies: ["Kernels"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"]),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra", "Kernels", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Config", "Results", "Training", "Datasets", "Kernels", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "SFOTests", dependencies: ["SFO", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )
