@@ -36,6 +36,9 @@ public struct SFOSettings: Sendable, Equatable {
     public var maxStepRatio = 10.0
     public var minStep = 1e-8
     public var epsilon = 1e-12
+    /// A history pair survives a subspace collapse only if its s and d each keep this fraction of
+    /// their length in the new subspace (1 drops every cut pair; 0 keeps all, as SFO.md does).
+    public var pairRetention = 0.999
     public init() {}
 }
 
@@ -519,13 +522,33 @@ public final class SFO {
         for i in 0..<count {
             y[i] = map(y[i])
             q[i] = map(q[i])
-            pairsS[i] = pairsS[i].map(map)
-            pairsD[i] = pairsD[i].map(map)
+            // A history pair that the new subspace cuts short is no longer a secant pair of f_i
+            // (its s and d lose different components), and fitted curvature from it can be any
+            // size: keep only the pairs the subspace still holds (SFO.md keeps them all; see the
+            // README for what that did).
+            var keptS: [[Double]] = [], keptD: [[Double]] = []
+            for (s, d) in zip(pairsS[i], pairsD[i]) {
+                let ms = map(s), md = map(d)
+                if Self.norm(ms) >= settings.pairRetention * Self.norm(s) && Self.norm(md) >= settings.pairRetention * Self.norm(d) {
+                    keptS.append(ms)
+                    keptD.append(md)
+                }
+            }
+            pairsS[i] = keptS
+            pairsD[i] = keptD
             factor[i] = factor[i].map(map)
             lowRank[i] = Self.outer(factor[i], signs[i], kMax)
         }
         k = kMin
         xs = project(x)
+        // x_prev (where a failed step returns) must be a point of the subspace too: the model only
+        // knows positions in it. x is kept exactly (Z holds it); x_prev becomes its projection.
+        let coordinates = project(xPrev)
+        xPrev = [Double](repeating: 0, count: dimension)
+        for c in 0..<k where coordinates[c] != 0 {
+            let base = c * dimension
+            for i in 0..<dimension { xPrev[i] += coordinates[c] * basis[base + i] }
+        }
         hSum = Matrix(rows: kMax, cols: kMax)
         for i in 0..<count { for t in 0..<(kMax * kMax) { hSum.values[t] += lowRank[i].values[t] } }
     }
