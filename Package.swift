@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"]),
         .target(name: "Config", dependencies: ["NN", "Optim", "Datasets"]),
         .target(name: "Results", dependencies: ["Config", "Optim", "Datasets"]),
-        .target(name: "Training", dependencies: ["Kernels", "NN", "Optim", "Datasets", "Config", "Results"], swiftSettings: numeric),
+        .target(name: "Training", dependencies: ["Kernels", "NN", "Optim", "Datasets", "Config", "Results", "SFO"], swiftSettings: numeric),
         .executableTarget(name: "AdamBenchCLI", dependencies: ["Training", "Results", "Config", "Datasets", "Kernels", "Optim", "NN"]),
 
         // MARK: - Tests

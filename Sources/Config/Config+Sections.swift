@@ -182,8 +182,7 @@ extension ExperimentConfig {
         }
         guard let spec = Optimizers.named(optimizerName) else {
             var message = "unknown optimizer \"\(optimizerName)\" (expected one of \(Optimizers.names.joined(separator: ", ")))"
-            if optimizerName == "sfo" { message = "\"sfo\" is part of the spec but not supported by this version of adam-bench yet" }
-            else if let near = closest(optimizerName, in: Optimizers.names) { message += "; did you mean \"\(near)\"?" }
+            if let near = closest(optimizerName, in: Optimizers.names) { message += "; did you mean \"\(near)\"?" }
             throw ConfigError(path: "\(path).optimizer", message)
         }
         let name = try r.string("name") ?? optimizerName
@@ -207,6 +206,20 @@ extension ExperimentConfig {
         let dropout = try r.raw("dropout").map { d in try parseDropout(d, path: "\(path).dropout") }
         try r.finish("optimizer \(optimizerName)",
                      allowed: ["name", "optimizer"] + spec.hyperparameters.map(\.name) + ["schedule", "averaging", "dropout"])
+        if !spec.isStepper {
+            // SFO: whole numbers, and nothing that makes a subfunction non-deterministic or
+            // assumes a step per minibatch.
+            for key in ["subfunctions", "history", "init_active"] {
+                if case .number(let x)? = values.first(where: { $0.name == key })?.value, x != x.rounded() || x > 1e6 {
+                    throw ConfigError(path: "\(path).\(key)", "must be a whole number up to 1000000, got \(formatConfigNumber(x))")
+                }
+            }
+            if schedule != .constant { throw ConfigError(path: "\(path).schedule", "does not apply to sfo (it has no learning rate)") }
+            if averaging != nil { throw ConfigError(path: "\(path).averaging", "does not apply to sfo") }
+            if let d = dropout, d.input > 0 || d.hidden > 0 {
+                throw ConfigError(path: "\(path).dropout", "must be 0: SFO needs deterministic subfunctions (dropout makes each evaluation random)")
+            }
+        }
         return ArmConfig(name: name, optimizer: optimizerName, hyperparameters: Hyperparameters(values),
                          schedule: schedule, averaging: averaging, dropout: dropout.map { ArmDropout(input: $0.input, hidden: $0.hidden) })
     }

@@ -131,7 +131,11 @@ public struct ArmConfig: Sendable, Equatable {
     /// one config can compare arms with and without dropout (Figure 3). nil: the model's.
     public var dropout: ArmDropout? = nil
 
-    public var lr: Double { hyperparameters.number("lr") }
+    /// The base learning rate (NaN for SFO, which has none).
+    public var lr: Double {
+        if case .number(let x)? = hyperparameters["lr"] { return x }
+        return .nan
+    }
 
     /// The model this arm trains: the config's, with the arm's dropout when it sets one.
     public func model(_ m: ModelConfig) -> ModelConfig {
@@ -243,6 +247,15 @@ extension ExperimentConfig {
                 throw ConfigError(path: "arms[\(i)].name", "\"\(arm.name)\" is already the name of another arm; arm names must be unique")
             }
             arms.append(arm)
+        }
+        for (i, arm) in arms.enumerated() where arm.optimizer == "sfo" {
+            guard let m = model else {
+                throw ConfigError(path: "arms[\(i)].optimizer", "sfo needs a dataset with a model: its subfunctions are blocks of the training set")
+            }
+            if (m.inputDropout > 0 || m.hiddenDropout > 0) && (arm.dropout.map { $0.input > 0 || $0.hidden > 0 } ?? true) {
+                throw ConfigError(path: "arms[\(i)].optimizer", "sfo needs deterministic subfunctions, but the model has dropout; give this arm \"dropout\": {\"input\": 0, \"hidden\": 0} or remove the model's dropout")
+            }
+            if training.fullBatch { throw ConfigError(path: "training.full_batch", "does not apply to sfo, which makes its own subfunctions") }
         }
         let plot = try root.raw("plot").map(PlotSettings.parse)
         let sweep = try root.raw("sweep").map { try SweepConfig.parse($0, arms: arms, epochs: training.epochs) }

@@ -104,10 +104,18 @@ public struct OptimizerSpec: Sendable {
     public let name: String
     public let summary: String
     public let hyperparameters: [HyperparameterSpec]
-    let build: @Sendable (Hyperparameters, Int, Int) -> Optimizer
+    /// nil for an optimizer with its own driver (SFO evaluates one subfunction at a time and decides
+    /// itself where, so it does not take a gradient per step).
+    let build: (@Sendable (Hyperparameters, Int, Int) -> Optimizer)?
+
+    /// Whether the optimizer runs in the step-per-minibatch loop (false: SFO's own driver).
+    public var isStepper: Bool { build != nil }
 
     /// A fresh optimizer for `count` parameters whose updates use up to `threads` threads.
-    public func make(_ h: Hyperparameters, count: Int, threads: Int = 1) -> Optimizer { build(h, count, threads) }
+    public func make(_ h: Hyperparameters, count: Int, threads: Int = 1) -> Optimizer {
+        guard let build else { preconditionFailure("\(name) has its own driver, not a step") }
+        return build(h, count, threads)
+    }
 }
 
 public enum Optimizers {
@@ -187,6 +195,14 @@ public enum Optimizers {
                           s.decoupledWeightDecay = h.number("weight_decay")
                           return Adam(count: n, settings: s, threads: t)
                       }),
+        OptimizerSpec(name: "sfo", summary: "Sum-of-Functions Optimizer (Sohl-Dickstein et al. 2014), float64; no lr",
+                      hyperparameters: [.init("subfunctions", nil, .positive), .init("history", .number(10), .positive),
+                                        .init("hessian", .choice("bfgs"), .choice(["bfgs", "rank1"])),
+                                        .init("selection", .choice("distance-both"),
+                                              .choice(["distance-both", "distance", "single-distance", "random", "cyclic"])),
+                                        .init("init_active", .number(2), .positive),
+                                        .init("max_gradient_noise", .number(1), .positive)],
+                      build: nil),
     ]
 
     public static func named(_ name: String) -> OptimizerSpec? { all.first { $0.name == name } }

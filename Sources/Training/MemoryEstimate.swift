@@ -69,7 +69,16 @@ public struct MemoryEstimate: Sendable {
             let nonzeros = Double(train.nonzeros + (data.test.sparse?.nonzeros ?? 0))
             dataBytes = 8 * nonzeros + 8 * Double(data.train.count + data.test.count)
         }
-        let perPoint = 4 * (parameters * parameterCopies + batch * activations * activationCopies)
+        var perPoint = 4 * (parameters * parameterCopies + batch * activations * activationCopies)
+        // SFO: the subspace P (M x K_max float64) and x, x_prev and a gradient in float64, plus
+        // K_max x K_max matrices per subfunction; its evaluations run on blocks of n / N rows.
+        for arm in config.runArms where arm.optimizer == "sfo" {
+            let n = max(1, min(arm.hyperparameters.number("subfunctions"), Double(data.train.count)))
+            let kMax = min((1.5 * min(2 * n + 2, parameters)).rounded(.up), parameters)
+            let block = (Double(data.train.count) / n).rounded(.up)
+            perPoint = max(perPoint, 8 * parameters * (kMax + 4) + 8 * n * kMax * kMax * 2
+                           + 4 * (parameters * parameterCopies + block * activations * activationCopies))
+        }
         let points = config.runArms.count * config.training.seeds.count
         return MemoryEstimate(parameters: parameters, bytesPerPoint: perPoint, concurrentPoints: max(1, min(threads, points)),
                               dataBytes: dataBytes)

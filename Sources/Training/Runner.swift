@@ -70,6 +70,10 @@ public enum ExperimentRunner {
                 let plan = checkpoint(index)
                 let result: ArmResult
                 switch problem {
+                case .supervised(let data, let m, _) where arm.optimizer == "sfo":
+                    // SFO's state (the subspace, M x K_max float64) is not checkpointed: a point reruns whole.
+                    result = SFOTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m, threads: inner,
+                                        progress: progress).run(initial: box.value.1[seed]!)
                 case .supervised(let data, let m, _):
                     result = SupervisedTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m,
                                                threads: inner, progress: progress).run(initial: box.value.1[seed]!, checkpoints: plan)
