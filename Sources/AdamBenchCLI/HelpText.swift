@@ -14,7 +14,7 @@ enum HelpText {
       adam-bench params CONFIG [--data-dir DIR]  the model's tensors: name,shape,offset,count
       adam-bench list [optimizers|models|datasets]
       adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
-      adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
+      adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds]
       adam-bench bench gemm|step|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
       adam-bench help [run|sweep|validate|params|list|diff|plot|bench|config|exit-codes]
       adam-bench --version
@@ -105,7 +105,7 @@ enum HelpText {
     """
 
     static let plot = """
-    adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration]
+    adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds]
                     [--y-min A] [--y-max B] [--paper FIGURES.csv [--paper-figure F]]
 
     Draws each results folder as a panel like the paper's: a line per arm (and seed), legend,
@@ -208,7 +208,7 @@ enum HelpText {
                         curves.csv and summary.csv show each arm's best point (diverged points rank
                         last, seeds averaged), tuning.csv the whole grid
         plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..,
-                         "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x_min", "x_max", "y_min",
+                         "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x", "x_min", "x_max", "y_min",
                          "y_max"}, ..], "paper_figure": "3", "paper_shift": 1} (see help plot)
 
         Optimizers (hyperparameter=default, valid range):

@@ -1,4 +1,4 @@
-// `adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration] [--paper FIGURES.csv [--paper-figure F]]`
+// `adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds] [--paper FIGURES.csv [--paper-figure F]]`
 import Config
 import Results
 import Training
@@ -13,7 +13,9 @@ enum PlotCommand {
         if let c = a.value("--column"), !["train_loss", "eval_train_loss", "test_loss", "test_accuracy"].contains(c) {
             throw UsageError("--column: must be train_loss, eval_train_loss, test_loss or test_accuracy, got '\(c)'")
         }
-        if let x = a.value("--x"), x != "epoch" && x != "iteration" { throw UsageError("--x: must be epoch or iteration, got '\(x)'") }
+        if let x = a.value("--x"), !["epoch", "iteration", "wall_seconds"].contains(x) {
+            throw UsageError("--x: must be epoch, iteration or wall_seconds, got '\(x)'")
+        }
         func bound(_ flag: String) throws -> Double? {
             guard let t = a.value(flag) else { return nil }
             guard let v = Double(t), v.isFinite else { throw UsageError("\(flag): must be a number, got '\(t)'") }
@@ -53,7 +55,8 @@ enum PlotCommand {
                 } else {
                     let settings = ResultsPlot.settings(directory: dir)
                     for var panel in try ResultsPlot.panels(directory: dir, override: override) {
-                        if let paper, let figure = a.value("--paper-figure") ?? settings.paperFigure {
+                        // The paper's values are per epoch: not drawn on a wall-time axis.
+                        if let paper, panel.xLabel != "seconds", let figure = a.value("--paper-figure") ?? settings.paperFigure {
                             ResultsPlot.addPaper(paper, figure: figure, shift: settings.paperShift, to: &panel)
                         }
                         panels.append((dir, panel))

@@ -5,7 +5,7 @@ public struct PlotSettings: Sendable, Equatable {
     /// The curves.csv column on the y axis.
     public var column = "eval_train_loss"
     public var logY = false
-    /// "epoch" or "iteration".
+    /// "epoch", "iteration" or "wall_seconds" (each arm's measured time, from timings.csv).
     public var x = "epoch"
     public var yMin: Double? = nil
     public var yMax: Double? = nil
@@ -24,10 +24,16 @@ public struct PlotSettings: Sendable, Equatable {
     public struct Panel: Sendable, Equatable {
         public var title: String? = nil
         public var logY: Bool? = nil
+        public var x: String? = nil
         public var xMin: Double? = nil, xMax: Double? = nil, yMin: Double? = nil, yMax: Double? = nil
     }
 
     static let columns = ["train_loss", "eval_train_loss", "test_loss", "test_accuracy"]
+    static let xAxes = ["epoch", "iteration", "wall_seconds"]
+
+    static func checkX(_ x: String, path: String) throws {
+        guard xAxes.contains(x) else { throw ConfigError(path: path, "must be \"epoch\", \"iteration\" or \"wall_seconds\", got \"\(x)\"") }
+    }
 
     package static func parse(_ json: JSON) throws -> PlotSettings {
         var r = try ObjectReader(json, path: "plot")
@@ -38,7 +44,7 @@ public struct PlotSettings: Sendable, Equatable {
         }
         p.logY = try r.bool("log_y") ?? false
         if let x = try r.string("x") {
-            guard x == "epoch" || x == "iteration" else { throw ConfigError(path: "plot.x", "must be \"epoch\" or \"iteration\", got \"\(x)\"") }
+            try checkX(x, path: "plot.x")
             p.x = x
         }
         p.yMin = try r.number("y_min")
@@ -56,6 +62,10 @@ public struct PlotSettings: Sendable, Equatable {
                 var panel = Panel()
                 panel.title = try pr.string("title")
                 panel.logY = try pr.bool("log_y")
+                if let x = try pr.string("x") {
+                    try checkX(x, path: "\(path).x")
+                    panel.x = x
+                }
                 panel.xMin = try pr.number("x_min")
                 panel.xMax = try pr.number("x_max")
                 panel.yMin = try pr.number("y_min")
@@ -63,7 +73,7 @@ public struct PlotSettings: Sendable, Equatable {
                 if let lo = panel.xMin, let hi = panel.xMax, lo >= hi { throw ConfigError(path: "\(path).x_max", "must be greater than x_min") }
                 if let lo = panel.yMin, let hi = panel.yMax, lo >= hi { throw ConfigError(path: "\(path).y_max", "must be greater than y_min") }
                 if panel.logY ?? p.logY, let lo = panel.yMin ?? p.yMin, lo <= 0 { throw ConfigError(path: "\(path).y_min", "must be > 0 on a log axis") }
-                try pr.finish("panel", allowed: ["title", "log_y", "x_min", "x_max", "y_min", "y_max"])
+                try pr.finish("panel", allowed: ["title", "log_y", "x", "x_min", "x_max", "y_min", "y_max"])
                 return panel
             }
         }
@@ -77,6 +87,7 @@ public struct PlotSettings: Sendable, Equatable {
     public func applying(_ panel: Panel) -> PlotSettings {
         var s = self
         s.logY = panel.logY ?? logY
+        s.x = panel.x ?? x
         s.xMin = panel.xMin ?? xMin
         s.xMax = panel.xMax ?? xMax
         s.yMin = panel.yMin ?? yMin
@@ -95,6 +106,7 @@ public struct PlotSettings: Sendable, Equatable {
                 var q: [(String, JSON)] = []
                 if let t = panel.title { q.append(("title", .string(t))) }
                 if let l = panel.logY { q.append(("log_y", .bool(l))) }
+                if let x = panel.x { q.append(("x", .string(x))) }
                 for (key, value) in [("x_min", panel.xMin), ("x_max", panel.xMax), ("y_min", panel.yMin), ("y_max", panel.yMax)] {
                     if let value { q.append((key, .number(value))) }
                 }

@@ -64,9 +64,35 @@ public enum ResultsPlot {
             if let plot = manifest["config"]?["plot"] { settings = (try? PlotSettings.parse(plot)) ?? settings }
         }
         override(&settings)
+        let wallClock = settings.x == "wall_seconds"
         guard let armColumn = curves.header.firstIndex(of: "arm"), let seedColumn = curves.header.firstIndex(of: "seed"),
-              let xColumn = curves.header.firstIndex(of: settings.x) else {
+              let xColumn = curves.header.firstIndex(of: wallClock ? "epoch" : settings.x) else {
             throw OutputError(path: path("curves.csv"), problem: "lacks the arm, seed or \(settings.x) column; is it an adam-bench curves file?")
+        }
+        // Wall seconds: each arm's measured time to the end of each epoch (timings.csv), linear
+        // within an epoch for rows logged mid-epoch.
+        var elapsed: [String: [Double]] = [:]
+        if wallClock {
+            let timings = try CSVTable.read(path("timings.csv"))
+            guard let a = timings.header.firstIndex(of: "arm"), let sd = timings.header.firstIndex(of: "seed"),
+                  let e = timings.header.firstIndex(of: "epoch"), let w = timings.header.firstIndex(of: "wall_seconds") else {
+                throw OutputError(path: path("timings.csv"), problem: "lacks the arm, seed, epoch or wall_seconds column")
+            }
+            for row in timings.rows {
+                guard let epoch = Int(row[e]), let wall = Double(row[w]) else { continue }
+                var list = elapsed["\(row[a])/\(row[sd])", default: [0]]
+                while list.count < epoch { list.append(list.last!) }
+                list.append(list.last! + wall)
+                elapsed["\(row[a])/\(row[sd])"] = list
+            }
+        }
+        func xValue(_ text: String, key: String) -> Double? {
+            guard let v = Double(text) else { return nil }
+            guard wallClock else { return v }
+            guard let list = elapsed[key], !list.isEmpty else { return nil }
+            let whole = Int(v.rounded(.down))
+            if whole >= list.count - 1 { return list.last! }
+            return list[whole] + (v - Double(whole)) * (list[whole + 1] - list[whole])
         }
         guard let yColumn = curves.header.firstIndex(of: settings.column) else {
             throw OutputError(path: path("curves.csv"), problem: "has no column \(settings.column) (it has \(curves.header.joined(separator: ", ")))")
@@ -81,7 +107,7 @@ public enum ResultsPlot {
         for row in curves.rows {
             let arm = row[armColumn], seed = row[seedColumn], key = "\(arm)/\(seed)"
             if points[key] == nil { order.append(key); points[key] = []; if firstSeed[arm] == nil { firstSeed[arm] = seed } }
-            guard !row[yColumn].isEmpty, let x = Double(row[xColumn]), let y = Double(row[yColumn]) else { continue }
+            guard !row[yColumn].isEmpty, let x = xValue(row[xColumn], key: key), let y = Double(row[yColumn]) else { continue }
             points[key]!.append((x, y))
         }
         let series = order.map { key -> PlotSeries in
@@ -89,7 +115,7 @@ public enum ResultsPlot {
             let name = firstSeed[parts[0]] == parts[1] ? parts[0] : "\(parts[0]) (seed \(parts[1]))"
             return PlotSeries(name: name, points: points[key]!, diverged: diverged.contains(key))
         }
-        var panel = PlotPanel(title: title, xLabel: settings.x == "epoch" ? "epochs" : "iterations",
+        var panel = PlotPanel(title: title, xLabel: settings.x == "epoch" ? "epochs" : wallClock ? "seconds" : "iterations",
                               yLabel: settings.column.replacingOccurrences(of: "_", with: " "), logY: settings.logY, series: series)
         panel.yMin = settings.yMin
         panel.yMax = settings.yMax

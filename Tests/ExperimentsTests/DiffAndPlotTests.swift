@@ -229,3 +229,35 @@ func plotsAreWellFormedSVGWithEveryArm(_ logY: Bool) throws {
         do { _ = try PlotSettings.parse(JSON.parse(json)); Issue.record("accepted \(json)") } catch let e as ConfigError { #expect(e.path == path) }
     }
 }
+
+@Test func aPanelCanPlotAgainstEachArmsMeasuredWallTime() throws {
+    let dir = TemporaryDirectory()
+    _ = dir.write("""
+    arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
+    adam,1,0,0,,2.0,,
+    adam,1,1,10,,1.0,,
+    adam,1,1.5,15,,0.8,,
+    adam,1,2,20,,0.5,,
+    sfo,1,0,0,,2.0,,
+    sfo,1,1,25,,0.7,,
+
+    """, to: "r/curves.csv")
+    _ = dir.write("""
+    arm,seed,epoch,wall_seconds,train_seconds,eval_seconds,checkpoint_seconds,examples_per_second
+    adam,1,1,2.0,1.5,0.5,0,100
+    adam,1,2,3.0,2.5,0.5,0,100
+    sfo,1,1,10.0,9,1,0,30
+
+    """, to: "r/timings.csv")
+    _ = dir.write("""
+    {"config": {"name": "fig", "plot": {"column": "eval_train_loss", "panels": [{"title": "epochs"}, {"title": "time", "x": "wall_seconds"}]}}}
+    """, to: "r/manifest.json")
+    let panels = try ResultsPlot.panels(directory: dir.file("r")) { _ in }
+    #expect(panels[0].xLabel == "epochs" && panels[1].xLabel == "seconds")
+    // Cumulative seconds at each epoch's end, linear inside an epoch (1.5 -> 2 + 0.5 x 3).
+    #expect(panels[1].series[0].points.map(\.x) == [0, 2, 3.5, 5])
+    #expect(panels[1].series[1].points.map(\.x) == [0, 10])
+    do { _ = try PlotSettings.parse(JSON.parse("{\"x\": \"seconds\"}")); Issue.record("accepted x seconds") } catch let e as ConfigError {
+        #expect(e.path == "plot.x" && e.message.contains("wall_seconds"))
+    }
+}
