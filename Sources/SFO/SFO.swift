@@ -302,10 +302,7 @@ public final class SFO {
         if full {
             for i in 0..<dimension { x[i] += delta[i] }
         } else {
-            for c in 0..<k where delta[c] != 0 {
-                let base = c * dimension
-                for i in 0..<dimension { x[i] += delta[c] * basis[base + i] }
-            }
+            addColumns(delta, scale: 1, into: &x)
         }
         for t in 0..<kMax { xs[t] += delta[t] }
         predictedImprovement = 0.5 * Self.quadratic(h, delta)
@@ -462,7 +459,11 @@ public final class SFO {
     func project(_ v: [Double]) -> [Double] {
         if full { return v }
         var out = [Double](repeating: 0, count: kMax)
-        for c in 0..<k { out[c] = Self.dot(basis, c * dimension, v) }
+        basis.withUnsafeBufferPointer { b in
+            v.withUnsafeBufferPointer { x in
+                for c in 0..<k { out[c] = Self.dot(b.baseAddress! + c * dimension, x.baseAddress!, dimension) }
+            }
+        }
         return out
     }
 
@@ -477,10 +478,7 @@ public final class SFO {
         var r = 1.0
         for _ in 0..<3 {
             let coefficients = project(u)
-            for c in 0..<k where coefficients[c] != 0 {
-                let base = c * dimension
-                for i in 0..<dimension { u[i] -= coefficients[c] * basis[base + i] }
-            }
+            addColumns(coefficients, scale: -1, into: &u)
             r = Self.norm(u)
             if r < settings.epsilon { return }
             u = u.map { $0 / r }
@@ -511,7 +509,9 @@ public final class SFO {
         // SFO's memory, 1.1 GB more for the MLP of Figure 2).
         let rowsPerBlock = 512
         var block = [Double](repeating: 0, count: rowsPerBlock * kMin)
-        basis.withUnsafeMutableBufferPointer { p in
+        basis.withUnsafeMutableBufferPointer { pb in
+          block.withUnsafeMutableBufferPointer { bb in
+            let p = pb.baseAddress!, block = bb.baseAddress!
             for lo in stride(from: 0, to: dimension, by: rowsPerBlock) {
                 let rows = min(rowsPerBlock, dimension - lo)
                 for c in 0..<kMin {
@@ -527,6 +527,7 @@ public final class SFO {
                     for i in 0..<rows { p[dst + i] = c < kMin ? block[c * rowsPerBlock + i] : 0 }
                 }
             }
+          }
         }
         let plt = pl.transposed
         func map(_ v: [Double]) -> [Double] { plt.multiplied(by: v) + [Double](repeating: 0, count: kMax - kMin) }
@@ -556,10 +557,7 @@ public final class SFO {
         // knows positions in it. x is kept exactly (Z holds it); x_prev becomes its projection.
         let coordinates = project(xPrev)
         xPrev = [Double](repeating: 0, count: dimension)
-        for c in 0..<k where coordinates[c] != 0 {
-            let base = c * dimension
-            for i in 0..<dimension { xPrev[i] += coordinates[c] * basis[base + i] }
-        }
+        addColumns(coordinates, scale: 1, into: &xPrev)
         hSum = Matrix(rows: kMax, cols: kMax)
         for i in 0..<count { for t in 0..<(kMax * kMax) { hSum.values[t] += lowRank[i].values[t] } }
     }
@@ -575,6 +573,52 @@ public final class SFO {
     }
 
     /// Column c of a column-major basis (starting at `offset`) against v.
+    /// v += scale·Σ_c coefficients[c]·P[:, c] over the columns in use (zero coefficients skipped),
+    /// four columns per pass over v.
+    func addColumns(_ coefficients: [Double], scale: Double, into v: inout [Double]) {
+        let m = dimension
+        let used = (0..<k).filter { coefficients[$0] != 0 }
+        basis.withUnsafeBufferPointer { b in
+            v.withUnsafeMutableBufferPointer { out in
+                let o = out.baseAddress!, p = b.baseAddress!
+                var j = 0
+                while j < used.count {
+                    let cols = Array(used[j..<min(j + 4, used.count)])
+                    let f = cols.map { scale * coefficients[$0] }
+                    let c0 = p + cols[0] * m
+                    switch cols.count {
+                    case 4:
+                        let c1 = p + cols[1] * m, c2 = p + cols[2] * m, c3 = p + cols[3] * m
+                        for i in 0..<m { o[i] = o[i] + f[0] * c0[i] + f[1] * c1[i] + f[2] * c2[i] + f[3] * c3[i] }
+                    case 3:
+                        let c1 = p + cols[1] * m, c2 = p + cols[2] * m
+                        for i in 0..<m { o[i] = o[i] + f[0] * c0[i] + f[1] * c1[i] + f[2] * c2[i] }
+                    case 2:
+                        let c1 = p + cols[1] * m
+                        for i in 0..<m { o[i] = o[i] + f[0] * c0[i] + f[1] * c1[i] }
+                    default:
+                        for i in 0..<m { o[i] = o[i] + f[0] * c0[i] }
+                    }
+                    j += 4
+                }
+            }
+        }
+    }
+
+    /// Σ a[i]·b[i] over n, in four SIMD lanes of 4 doubles, added in a fixed order.
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        var i = 0
+        while i + 8 <= n {
+            s0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
+            s1 += UnsafeRawPointer(a + i + 4).loadUnaligned(as: SIMD4<Double>.self) * UnsafeRawPointer(b + i + 4).loadUnaligned(as: SIMD4<Double>.self)
+            i += 8
+        }
+        var s = (s0 + s1).sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
     static func dot(_ basis: [Double], _ offset: Int, _ v: [Double]) -> Double {
         var s = 0.0
         for i in 0..<v.count { s += basis[offset + i] * v[i] }
