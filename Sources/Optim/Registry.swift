@@ -207,6 +207,8 @@ public enum Optimizers {
 
     public static func named(_ name: String) -> OptimizerSpec? { all.first { $0.name == name } }
     public static var names: [String] { all.map(\.name) }
+    /// The optimizers that take a step per minibatch (all but SFO, which has its own driver).
+    public static var stepperNames: [String] { all.filter(\.isStepper).map(\.name) }
 }
 
 /// Shortest text that reads back to the same Float, without a trailing ".0" ("2", "0.001",
