@@ -1,7 +1,7 @@
 // SFO on problems with known answers: sums of random convex quadratics (the exact minimum is a
 // linear solve), with the whole space as the subspace and with a subspace that collapses; the
-// same seed gives the same run; a collapse keeps x; a subfunction that jumps takes the failed-step
-// path.
+// same seed gives the same run; a collapse keeps x and the model's value and gradient; a
+// subfunction that jumps takes the failed-step path; a Hessian refit worked out by hand.
 import Foundation
 import LinearAlgebra
 @testable import SFO
@@ -112,10 +112,20 @@ func sfoConvergesWhenTheSubspaceIsMuchSmallerThanTheSpace(_ retention: Double) {
         for col in 0..<sfo.k { for i in 0..<50 { full[i] += sfo.basis[col * 50 + i] * g[col] } }
         return full
     }
-    let before = modelGradient()
+    // The summed model's value at x: Σ f_i(y_i) + q_iᵀδ_i + ½δ_iᵀH_iδ_i.
+    func modelValue() -> Double {
+        var v = 0.0
+        for i in 0..<sfo.count where sfo.active[i] && sfo.evaluationsOf[i] > 0 {
+            let d = sfo.sub(sfo.xs, sfo.y[i]), hd = sfo.lowRank[i].multiplied(by: d)
+            v += sfo.values[i].last! + SFO.dot(sfo.q[i], d) + 0.5 * (SFO.dot(d, hd) + sfo.lambda[i] * SFO.dot(d, d))
+        }
+        return v
+    }
+    let before = modelGradient(), valueBefore = modelValue()
     sfo.collapse(newGradient: objective.evaluate(0, at: x).gradient)
     #expect(sfo.x == x)
     #expect(relativeError(modelGradient(), before) < 1e-9)
+    #expect(abs(modelValue() - valueBefore) < 1e-9 * max(1, abs(valueBefore)))
 }
 
 @Test func aJumpingSubfunctionTakesTheFailedStepPath() {
@@ -131,4 +141,25 @@ func sfoConvergesWhenTheSubspaceIsMuchSmallerThanTheSpace(_ retention: Double) {
     #expect(sfo.eta < eta, "the step scale backs off")
     for _ in 0..<120 { sfo.step(objective) }
     #expect(relativeError(sfo.x, objective.minimum) < 1e-8)
+}
+
+/// The Hessian refit worked out by hand: f = ½xᵀAx with A = diag(2, 5) and the pairs
+/// (s, d) = (e1, 2e1), then (e2, 5e2). The scales √eig(CᵀC) of C = D'·pinv(S') = diag(2, 5) give
+/// λ = 2, μ = 5. BFGS from 2·I: the first pair adds 2·e1e1ᵀ/1 and removes (2e1)(2e1)ᵀ/2, no change;
+/// the second adds 25·e2e2ᵀ/5 and removes (2e2)(2e2)ᵀ/2: H = diag(2, 5), A itself. The stored
+/// factor is H − λI = diag(0, 3): one real column √3·e2.
+@Test func theHessianRefitMatchesACaseWorkedOutByHand() {
+    let sfo = SFO(x0: [1, 1], subfunctions: 1, seed: 1)
+    #expect(sfo.full && sfo.kMax == 2)
+    sfo.active[0] = true
+    // Newest first, as the FIFO keeps them.
+    sfo.pairsS[0] = [[0, 1], [1, 0]]
+    sfo.pairsD[0] = [[0, 5], [2, 0]]
+    sfo.refit(0)
+    #expect(abs(sfo.lambda[0] - 2) < 1e-12 && abs(sfo.mu[0] - 5) < 1e-12)
+    let h = sfo.lowRank[0]
+    #expect(abs(h[0, 0]) < 1e-12 && abs(h[1, 1] - 3) < 1e-12 && abs(h[0, 1]) < 1e-12 && abs(h[1, 0]) < 1e-12)
+    #expect(sfo.signs[0] == [1] && abs(sfo.factor[0][0][1].magnitude - 3.0.squareRoot()) < 1e-12)
+    // H_sum holds it.
+    #expect(abs(sfo.hSum[1, 1] - 3) < 1e-12)
 }
