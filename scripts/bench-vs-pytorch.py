@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""adam-bench against PyTorch, side by side on this machine: the same models, shapes, batch,
+threads and optimizer (Adam), alternating runs, one table of ratios with the measured FMA peak.
+A benchmarking tool only: PyTorch and NumPy come from a virtual environment this script creates
+when missing (~/peer-venv, or PEER_VENV); adam-bench never depends on them.
+
+  scripts/bench-vs-pytorch.py [--threads 2] [--rounds 2] [--models logreg,mlp,vae,cnn]
+  (BIN=path/to/adam-bench to time another build; default: the release build of `make build`)
+
+adam-bench is timed with `bench train` on one-arm configs written to a temporary folder (the
+data must be in data/: `make data`); PyTorch on random tensors of the same shapes (the time of a
+step does not depend on the values). Both report the median of repeated steps after a warm-up.
+Ratios carry across machines; absolute times do not. Nothing else should run meanwhile.
+"""
+import argparse, json, os, platform, re, statistics, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+VENV = os.environ.get("PEER_VENV", os.path.expanduser("~/peer-venv"))
+
+# Each model: the adam-bench config (one Adam arm) and the PyTorch module that matches it.
+MODELS = {
+    "logreg": {"batch": 128, "config": {
+        "dataset": {"name": "mnist", "path": "mnist"}, "model": {"kind": "logistic-regression"}}},
+    "mlp": {"batch": 128, "config": {
+        "dataset": {"name": "mnist", "path": "mnist"},
+        "model": {"kind": "mlp", "hidden": [1000, 1000], "dropout": {"input": 0.2, "hidden": 0.5}}}},
+    "vae": {"batch": 100, "config": {
+        "dataset": {"name": "mnist", "path": "mnist", "binarize": True},
+        "model": {"kind": "vae", "hidden": [500], "latent": 50, "activation": "softplus"}}},
+    "cnn": {"batch": 128, "config": {
+        "dataset": {"name": "cifar10", "path": "cifar-10-batches-bin", "train_limit": 1024, "preprocess": "zca"},
+        "model": {"kind": "cnn", "conv": [64, 64, 128], "kernel": 5, "pool": {"size": 3, "stride": 2, "pad": 1},
+                  "hidden": [1000], "dropout": {"input": 0.2, "hidden": 0.5}}}},
+}
+
+PEER = r'''
+import statistics, sys, time, torch, torch.nn as nn, torch.nn.functional as F
+kind, threads, batch, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+torch.set_num_threads(threads); torch.manual_seed(1)
+if kind == "logreg":
+    model = nn.Linear(784, 10); x = torch.rand(batch, 784); y = torch.randint(0, 10, (batch,))
+    loss = lambda: F.cross_entropy(model(x), y)
+elif kind == "mlp":
+    model = nn.Sequential(nn.Dropout(0.2), nn.Linear(784, 1000), nn.ReLU(), nn.Dropout(0.5), nn.Linear(1000, 1000),
+                          nn.ReLU(), nn.Dropout(0.5), nn.Linear(1000, 10))
+    x = torch.rand(batch, 784); y = torch.randint(0, 10, (batch,))
+    loss = lambda: F.cross_entropy(model(x), y)
+elif kind == "vae":
+    class VAE(nn.Module):
+        def __init__(s):
+            super().__init__(); s.e = nn.Linear(784, 500); s.mu = nn.Linear(500, 50); s.lv = nn.Linear(500, 50)
+            s.d = nn.Linear(50, 500); s.o = nn.Linear(500, 784)
+        def forward(s, x):
+            h = F.softplus(s.e(x)); mu, lv = s.mu(h), s.lv(h)
+            z = mu + torch.exp(0.5 * lv) * torch.randn_like(mu)
+            logits = s.o(F.softplus(s.d(z)))
+            rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+            kl = -0.5 * torch.sum(1 + lv - mu * mu - lv.exp())
+            return (rec + kl) / x.shape[0]
+    model = VAE(); x = (torch.rand(batch, 784) > 0.5).float()
+    loss = lambda: model(x)
+else:
+    blk = lambda i, o: [nn.Conv2d(i, o, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1)]
+    model = nn.Sequential(nn.Dropout(0.2), *blk(3, 64), *blk(64, 64), *blk(64, 128), nn.Flatten(), nn.Linear(2048, 1000),
+                          nn.ReLU(), nn.Dropout(0.5), nn.Linear(1000, 10))
+    x = torch.randn(batch, 3, 32, 32); y = torch.randint(0, 10, (batch,))
+    loss = lambda: F.cross_entropy(model(x), y)
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+def step():
+    opt.zero_grad(set_to_none=True); l = loss(); l.backward(); opt.step()
+for _ in range(5): step()
+t0 = time.perf_counter(); n = 0
+while n < 5 or time.perf_counter() - t0 < 0.5: step(); n += 1
+per = (time.perf_counter() - t0) / n
+times = []
+for _ in range(max(5, min(steps, int(2 / per) + 1))):
+    t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
+print(statistics.median(times) * 1000)
+'''
+
+
+def venv_python():
+    py = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(py):
+        print(f"creating {VENV} with torch and numpy (a few minutes)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", "torch", "numpy"], check=True)
+    return py
+
+
+def adam_bench():
+    if os.environ.get("BIN"):
+        return os.environ["BIN"]
+    out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"] + make_flags(), cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(out, "adam-bench")
+
+
+def make_flags():
+    return subprocess.run(["make", "-s", "print-flags"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+
+
+def ours(binary, kind, threads, folder):
+    spec = MODELS[kind]
+    config = dict(spec["config"], name=f"bench-{kind}", training={"epochs": 1, "batch_size": spec["batch"]},
+                  arms=[{"name": "adam", "optimizer": "adam", "lr": 1e-3}])
+    path = os.path.join(folder, f"{kind}.json")
+    with open(path, "w") as f:
+        json.dump(config, f)
+    out = subprocess.run([binary, "bench", "train", path, "--threads", str(threads), "--data-dir", os.path.join(ROOT, "data")],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()
+    fields = dict(zip(out[0].split(","), out[-1].split(",")))
+    return float(fields["ms_per_step"])
+
+
+def peer(python, kind, threads):
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)  # the machine's preset halves OpenBLAS; give PyTorch its best
+    out = subprocess.run([python, "-c", PEER, kind, str(threads), str(MODELS[kind]["batch"]), "50"],
+                         capture_output=True, text=True, check=True, env=env).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--models", default="logreg,mlp,vae,cnn")
+    a = p.parse_args()
+    python, binary = venv_python(), adam_bench()
+    peak = subprocess.run([binary, "bench", "gemm", "--threads", str(a.threads), "--shape", "256,256,256,N,N"],
+                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1].split(",")[-1]
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except Exception:
+        pass
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in a.models.split(","):
+            mine, theirs = [], []
+            for _ in range(a.rounds):  # alternate, so drift of a shared machine hits both
+                mine.append(ours(binary, kind, a.threads, folder))
+                theirs.append(peer(python, kind, a.threads))
+            m, t = statistics.median(mine), statistics.median(theirs)
+            rows.append((kind, MODELS[kind]["batch"], m, t, t / m))
+            print(f"{kind}: adam-bench {mine} ms, PyTorch {theirs} ms", file=sys.stderr)
+    print(f"# {time.strftime('%Y-%m-%d')}, {cpu}, {a.threads} threads, FMA loop {peak} GFLOP/s; medians of {a.rounds} alternating rounds")
+    print("| model | batch | adam-bench ms/step | PyTorch ms/step | ratio |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind, batch, m, t, r in rows:
+        print(f"| {kind} | {batch} | {m:.3f} | {t:.3f} | {r:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
