@@ -78,8 +78,6 @@ public final class SFO {
     var stepsSinceGrowth = 0
     var cyclicNext = 0
     var rng: SplitMix
-    /// The value of the last evaluation of each subfunction (nil before its first).
-    public var latestValues: [Double?] { values.map { $0.last } }
 
     public init(x0: [Double], subfunctions n: Int, settings: SFOSettings = SFOSettings(), seed: UInt64 = 1) {
         precondition(n >= 1 && !x0.isEmpty)
@@ -121,7 +119,9 @@ public final class SFO {
             for i in 0..<m { basis[i] = u[i] / norm }
             k = 1
             xs = [Double](repeating: 0, count: km)
-            xs[0] = Self.dot(basis, 0, x0)
+            var first = 0.0  // summed in order, as the committed Figure 2 (b) run did
+            for i in 0..<m { first += basis[i] * x0[i] }
+            xs[0] = first
         }
         for i in 0..<n { y[i] = xs }
         for _ in 0..<min(settings.initialActive, n) {
@@ -234,7 +234,7 @@ public final class SFO {
             var tries = 0
             while f.isFinite && (f - fAtPrev) >= 10 * dPred && tries < 10 {
                 for i in 0..<dimension { x[i] = 0.99 * xPrev[i] + 0.01 * x[i] }
-                xs = projectPoint(x)
+                xs = project(x)
                 (f, g) = evaluate(objective, j, at: x)
                 extraEvaluations += 1
                 tries += 1
@@ -242,20 +242,20 @@ public final class SFO {
         }
         if f.isFinite && f < fAtPrev {
             // Keep x; x_prev's values enter j's history as the earlier pair.
-            push(j: j, s: nil, f: fAtPrev, q: project(gAtPrev), at: projectPoint(xPrev))
+            push(j: j, f: fAtPrev, q: project(gAtPrev), at: project(xPrev))
             return (f, g, project(g))
         }
         if f.isFinite && !g.contains(where: { !$0.isFinite }) {
-            push(j: j, s: nil, f: f, q: project(g), at: xs)
+            push(j: j, f: f, q: project(g), at: xs)
         }
         x = xPrev
-        xs = projectPoint(x)
+        xs = project(x)
         return (fAtPrev, gAtPrev, project(gAtPrev))
     }
 
     /// Records an evaluation of j at `point` (x̃ by default) as its latest: a history pair from the
     /// previous one, then the anchor, gradient and value.
-    func push(j: Int, s _: [Double]?, f: Double, q qNew: [Double], at point: [Double]) {
+    func push(j: Int, f: Double, q qNew: [Double], at point: [Double]) {
         if evaluationsOf[j] > 1 && !values[j].isEmpty {
             let s = sub(point, y[j]), d = sub(qNew, q[j])
             let ns = Self.norm(s), nd = Self.norm(d)
@@ -273,7 +273,7 @@ public final class SFO {
 
     /// 4. The history pair, anchor and value of this evaluation; the distance travelled.
     func record(j: Int, f: Double, q qNew: [Double]) {
-        push(j: j, s: nil, f: f, q: qNew, at: xs)
+        push(j: j, f: f, q: qNew, at: xs)
         var step = 0.0
         for i in 0..<dimension { step += (x[i] - xPrev[i]) * (x[i] - xPrev[i]) }
         distance += step.squareRoot()
@@ -467,8 +467,6 @@ public final class SFO {
         return out
     }
 
-    func projectPoint(_ v: [Double]) -> [Double] { project(v) }
-
     /// Adds g's direction to the subspace (collapsing it when full).
     func expand(_ g: [Double]) {
         guard !full, k < dimension, g.allSatisfy(\.isFinite) else { return }
@@ -616,12 +614,6 @@ public final class SFO {
         }
         var s = (s0 + s1).sum()
         while i < n { s += a[i] * b[i]; i += 1 }
-        return s
-    }
-
-    static func dot(_ basis: [Double], _ offset: Int, _ v: [Double]) -> Double {
-        var s = 0.0
-        for i in 0..<v.count { s += basis[offset + i] * v[i] }
         return s
     }
 

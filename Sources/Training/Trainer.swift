@@ -101,8 +101,10 @@ final class ArmState {
     let optimizer: Optimizer
     let average: ParameterAverage?
     let batchX: FloatBuffer
-    /// The minibatch's rows when the data are sparse (then batchX is empty).
+    /// The minibatch's rows and the model that takes them, when the data are sparse (then
+    /// batchX is empty).
     let sparseBatch: SparseMinibatch?
+    let sparseModel: SparseInputModel?
     var batchY: [Int32]
     var order: [Int32]
     var noiseRNG: RNG
@@ -128,6 +130,7 @@ final class ArmState {
         batchX = FloatBuffer(count: train.isSparse ? 0 : batch * train.inputSize)
         let rowsPerBatch = batch
         sparseBatch = data.train.sparse.map { SparseMinibatch(rows: $0, maxRows: rowsPerBatch) }
+        sparseModel = data.train.isSparse ? model as? SparseInputModel : nil
         batchY = [Int32](repeating: 0, count: batch)
         order = (0..<Int32(data.train.count)).map { $0 }
         noiseRNG = RNG(seed: seed, stream: .dropout)
@@ -141,13 +144,13 @@ final class ArmState {
     func step(lo: Int, count m: Int, iteration: Int, epoch: Int) -> Double {
         let d = train.inputSize
         let loss: Double = train.labels.withUnsafeBufferPointer { labels in
-            if let rows = train.sparse, let sparseBatch {
+            if let rows = train.sparse, let sparseBatch, let sparseModel {
                 // Sparse rows: gathered into the point's own CSR copy, in file or shuffled order.
                 let shuffled = config.training.shuffle
                 let x = sparseBatch.gather(rows, count: m) { r in shuffled ? Int(order[lo + r]) : lo + r }
                 return batchY.withUnsafeMutableBufferPointer { y in
                     for r in 0..<m { y[r] = labels[shuffled ? Int(order[lo + r]) : lo + r] }
-                    return (model as! SparseInputModel).lossAndGradient(parameters: params.base, gradients: grads.base, rows: x,
+                    return sparseModel.lossAndGradient(parameters: params.base, gradients: grads.base, rows: x,
                                                                         labels: y.baseAddress!, rng: &noiseRNG)
                 }
             }
