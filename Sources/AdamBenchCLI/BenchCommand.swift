@@ -1,4 +1,4 @@
-// `adam-bench bench [gemm|step|train CONFIG] [--threads N]`: machine-readable performance figures.
+// `adam-bench bench [gemm|step|math|train CONFIG] [--threads N]`: machine-readable performance figures.
 import Datasets
 import Config
 import Results
@@ -29,6 +29,16 @@ enum BenchCommand {
                     let g = Benchmarks.gemmGFLOPS(s, threads: threads)
                     emit("\(s.m),\(s.n),\(s.k),\(s.transA ? "T" : "N"),\(s.transB ? "T" : "N"),\(threads),\(fixed1(g)),\(fixed1(peak))")
                 }
+            }
+        case "math":
+            // Every Float input of each vector function against the C library in double precision.
+            let threads = threadCounts.max() ?? 1
+            emit("function,inputs,max_ulps,at_input,seconds")
+            for f in VectorMath.Function.allCases {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let (ulps, at) = VectorMath.maxULPError(f, threads: threads)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                emit("\(f.rawValue),4294967296,\(String(format: "%.3f", ulps)),\(at),\(String(format: "%.1f", seconds))")
             }
         case "step":
             emit("optimizer,parameters,threads,ns_per_parameter,gb_per_second")
@@ -63,7 +73,7 @@ enum BenchCommand {
                 }
             }
         default:
-            throw UsageError("bench takes gemm, step or train CONFIG")
+            throw UsageError("bench takes gemm, step, math or train CONFIG")
         }
     }
 

@@ -27,8 +27,10 @@ public func transpose16x16(_ src: UnsafePointer<Float>, srcStride: Int, rows: In
     transpose16x16(row: { r in r < rows ? load16(src + r * srcStride) : Vec16() }, dst, dstStride: dstStride)
 }
 
+#if AVX512
 /// The transpose of the 16 x 16 block whose row r is `row(r)`: row q of the result to
 /// dst + q·dstStride. For sources whose rows are not evenly spaced (a convolution's patches).
+/// With 32 vector registers the 16 rows stay in registers through four rounds.
 @inlinable @inline(__always)
 public func transpose16x16(row: (Int) -> Vec16, _ dst: UnsafeMutablePointer<Float>, dstStride: Int) {
     let x0 = row(0); let x1 = row(1); let x2 = row(2); let x3 = row(3); let x4 = row(4); let x5 = row(5); let x6 = row(6); let x7 = row(7)
@@ -65,4 +67,57 @@ public func transpose16x16(row: (Int) -> Vec16, _ dst: UnsafeMutablePointer<Floa
     store16(t13, dst + 13 * dstStride)
     store16(t14, dst + 14 * dstStride)
     store16(t15, dst + 15 * dstStride)
+}
+#else
+/// The transpose of the 16 x 16 block whose row r is `row(r)`: row q of the result to
+/// dst + q·dstStride. On AVX2 (16 registers of 8 floats) 16 rows of 16 lanes would spill, so the
+/// block goes as four 8 x 8 transposes, each in eight registers. Rows are stored whole and in
+/// order, as in the AVX-512 version: packing A stores 16 lanes at a stride of 12 and relies on
+/// each row overwriting the previous row's last four lanes.
+@inlinable @inline(__always)
+public func transpose16x16(row: (Int) -> Vec16, _ dst: UnsafeMutablePointer<Float>, dstStride: Int) {
+    for bj in 0..<2 {
+        // Source lanes 8·bj ..< 8·bj + 8 become result rows 8·bj ..< 8·bj + 8: their first eight
+        // lanes from source rows 0-7, their last eight from rows 8-15.
+        @inline(__always) func part(_ r: Int) -> SIMD8<Float> {
+            let v = row(r)
+            return bj == 0 ? v.lowHalf : v.highHalf
+        }
+        let top = transpose8x8(part(0), part(1), part(2), part(3), part(4), part(5), part(6), part(7))
+        let bottom = transpose8x8(part(8), part(9), part(10), part(11), part(12), part(13), part(14), part(15))
+        let d = dst + 8 * bj * dstStride
+        store16(Vec16(lowHalf: top.0, highHalf: bottom.0), d)
+        store16(Vec16(lowHalf: top.1, highHalf: bottom.1), d + dstStride)
+        store16(Vec16(lowHalf: top.2, highHalf: bottom.2), d + 2 * dstStride)
+        store16(Vec16(lowHalf: top.3, highHalf: bottom.3), d + 3 * dstStride)
+        store16(Vec16(lowHalf: top.4, highHalf: bottom.4), d + 4 * dstStride)
+        store16(Vec16(lowHalf: top.5, highHalf: bottom.5), d + 5 * dstStride)
+        store16(Vec16(lowHalf: top.6, highHalf: bottom.6), d + 6 * dstStride)
+        store16(Vec16(lowHalf: top.7, highHalf: bottom.7), d + 7 * dstStride)
+    }
+}
+#endif
+
+/// The transpose of the 8 x 8 block with rows a … h: its eight rows. Three rounds of lane
+/// selections that LLVM maps onto unpack, shuffle and 128-bit permutes.
+@inlinable @inline(__always)
+public func transpose8x8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>,
+                         _ e: SIMD8<Float>, _ f: SIMD8<Float>, _ g: SIMD8<Float>, _ h: SIMD8<Float>)
+    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    typealias V8 = SIMD8<Float>
+    // Interleave pairs within each 128-bit half: (x0 y0 x1 y1 | x4 y4 x5 y5) and (x2 y2 x3 y3 | x6 y6 x7 y7).
+    @inline(__always) func lo(_ x: V8, _ y: V8) -> V8 { V8(x[0], y[0], x[1], y[1], x[4], y[4], x[5], y[5]) }
+    @inline(__always) func hi(_ x: V8, _ y: V8) -> V8 { V8(x[2], y[2], x[3], y[3], x[6], y[6], x[7], y[7]) }
+    // Pairs of pairs: (x0 x1 y0 y1 | x4 x5 y4 y5) and (x2 x3 y2 y3 | x6 x7 y6 y7).
+    @inline(__always) func lo2(_ x: V8, _ y: V8) -> V8 { V8(x[0], x[1], y[0], y[1], x[4], x[5], y[4], y[5]) }
+    @inline(__always) func hi2(_ x: V8, _ y: V8) -> V8 { V8(x[2], x[3], y[2], y[3], x[6], x[7], y[6], y[7]) }
+    let ab0 = lo(a, b), ab1 = hi(a, b), cd0 = lo(c, d), cd1 = hi(c, d)
+    let ef0 = lo(e, f), ef1 = hi(e, f), gh0 = lo(g, h), gh1 = hi(g, h)
+    // (a0 b0 c0 d0 | a4 b4 c4 d4), (a1 … | a5 …), (a2 … | a6 …), (a3 … | a7 …), and the same for e … h.
+    let u0 = lo2(ab0, cd0), u1 = hi2(ab0, cd0), u2 = lo2(ab1, cd1), u3 = hi2(ab1, cd1)
+    let v0 = lo2(ef0, gh0), v1 = hi2(ef0, gh0), v2 = lo2(ef1, gh1), v3 = hi2(ef1, gh1)
+    return (V8(lowHalf: u0.lowHalf, highHalf: v0.lowHalf), V8(lowHalf: u1.lowHalf, highHalf: v1.lowHalf),
+            V8(lowHalf: u2.lowHalf, highHalf: v2.lowHalf), V8(lowHalf: u3.lowHalf, highHalf: v3.lowHalf),
+            V8(lowHalf: u0.highHalf, highHalf: v0.highHalf), V8(lowHalf: u1.highHalf, highHalf: v1.highHalf),
+            V8(lowHalf: u2.highHalf, highHalf: v2.highHalf), V8(lowHalf: u3.highHalf, highHalf: v3.highHalf))
 }

@@ -3,6 +3,9 @@
 
 public typealias Vec16 = SIMD16<Float>
 
+/// 0, 1, …, 15: for masking the lanes of a partial vector (`laneIndex .< count`).
+@inlinable public var laneIndex: SIMD16<Int32> { SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+
 @inlinable @inline(__always)
 public func load16(_ p: UnsafePointer<Float>) -> Vec16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
@@ -50,4 +53,20 @@ public func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ n: Int) {
     if alpha == 0 { x.update(repeating: 0, count: n); return }
     if alpha == 1 { return }
     for i in 0..<n { x[i] *= alpha }
+}
+
+/// The first `count` (≤ 16) floats at p, the other lanes zero: a full load when count is 16.
+@inlinable @inline(__always)
+public func load16(_ p: UnsafePointer<Float>, count: Int) -> Vec16 {
+    if count == 16 { return load16(p) }
+    var v = Vec16()
+    for j in 0..<count { v[j] = p[j] }
+    return v
+}
+
+/// Writes the first `count` (≤ 16) lanes of v to p.
+@inlinable @inline(__always)
+public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>, count: Int) {
+    if count == 16 { store16(v, p); return }
+    for j in 0..<count { p[j] = v[j] }
 }

@@ -91,11 +91,7 @@ final class DenseLayers {
                         var rowRNG = Self.maskRNG(key, layer: l + 1, row: r)
                         dropout.fillMask(mr, fanOut, rng: &rowRNG)
                     }
-                    for j in 0..<fanOut {
-                        let v = zr[j] + bias[j]
-                        zr[j] = v
-                        ar[j] = dropping ? act.forward(v) * mr[j] : act.forward(v)
-                    }
+                    act.forward(z: zr, bias: bias, out: ar, mask: dropping ? UnsafePointer(mr) : nil, fanOut)
                 }
             }
             layerInput = UnsafePointer(al)
@@ -149,10 +145,9 @@ final class DenseLayers {
             let dropping = dropout.isActive, blocks = rowBlocks(n)
             // dz_prev = d(input) ⊙ mask ⊙ f'(z_prev), written over z_prev (no longer needed).
             parallelFor(blocks, threads: blocks) { blk in
-                for i in (n * blk / blocks * fanIn)..<(n * (blk + 1) / blocks * fanIn) {
-                    let d = dropping ? dInput[i] * mask[i] : dInput[i]
-                    zPrev[i] = d * act.derivative(zPrev[i])
-                }
+                let start = n * blk / blocks * fanIn, end = n * (blk + 1) / blocks * fanIn
+                act.backward(upstream: dInput + start, mask: dropping ? UnsafePointer(mask + start) : nil,
+                             z: zPrev + start, into: zPrev + start, end - start)
             }
             dz = zPrev
         }

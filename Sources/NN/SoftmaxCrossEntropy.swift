@@ -16,12 +16,26 @@ public enum SoftmaxCrossEntropy {
             for c in 1..<classes where row[c] > maxValue { maxValue = row[c]; argmax = c }
             let y = Int(labels[i])
             if argmax == y { correct += 1 }
-            var sum: Float = 0
-            for c in 0..<classes { sum += expf_(row[c] - maxValue) }
-            lossSum += Double(logf_(sum) - (row[y] - maxValue))
+            // Σ_c e^(l_c − max) in 16 lane sums (padding lanes masked), then across the lanes.
+            var sums = Vec16()
+            var c = 0
+            while c < classes {
+                let lanes = min(16, classes - c)
+                let e = VectorMath.exp(load16(row + c, count: lanes) - maxValue)
+                sums += lanes == 16 ? e : VectorMath.select((laneIndex &- Int32(lanes)) &>> 31, e, Vec16())
+                c += 16
+            }
+            let sum = sums.sum()
+            // log(sum) as log1p(sum − 1): sum ≥ 1, and sum − 1 is exact.
+            lossSum += Double(VectorMath.log1p(sum - 1) - (row[y] - maxValue))
             if let d = dlogits {
                 let out = d + i * classes, scale = invN / sum
-                for c in 0..<classes { out[c] = expf_(row[c] - maxValue) * scale }
+                c = 0
+                while c < classes {
+                    let lanes = min(16, classes - c)
+                    store16(VectorMath.exp(load16(row + c, count: lanes) - maxValue) * scale, out + c, count: lanes)
+                    c += 16
+                }
                 out[y] -= invN
             }
         }

@@ -68,8 +68,11 @@ public final class VAE: Model {
         forRows(n) { rows in
             for r in rows {
                 let row = out + r * m
-                axpy(1, bias, row, m)
-                if let post { for j in 0..<m { post[r * m + j] = act.forward(row[j]) } }
+                if let post {
+                    act.forward(z: row, bias: bias, out: post + r * m, mask: nil, m)
+                } else {
+                    axpy(1, bias, row, m)
+                }
             }
         }
     }
@@ -88,7 +91,7 @@ public final class VAE: Model {
                 for j in 0..<latent {
                     let e = Float(rng.normal())
                     eps[r * latent + j] = e
-                    let variance = expf_(logVar[j])
+                    let variance = VectorMath.exp(logVar[j])
                     z[r * latent + j] = mu[j] + variance.squareRoot() * e
                     kl += 0.5 * Double(mu[j] * mu[j] + variance - 1 - logVar[j])
                 }
@@ -97,16 +100,21 @@ public final class VAE: Model {
         }
         dense(p, z, n: n, k: latent, m: hidden, w: w3, b: b3, out: pre3.base, post: h3.base)
         dense(p, h3.base, n: n, k: hidden, m: inputSize, w: w4, b: b4, out: logits.base, post: nil)
-        // BCE with logits, stably: max(l, 0) − x·l + log(1 + e^−|l|)
+        // BCE with logits, stably: softplus(l) − x·l = max(l, 0) − x·l + log(1 + e^−|l|),
+        // summed per row in 16 lane sums, then across the lanes.
         let logits = logits.base, d = inputSize
         forRows(n) { rows in
             for r in rows {
-                var rowSum: Float = 0
-                for i in 0..<d {
-                    let l = logits[r * d + i], t = x[r * d + i]
-                    rowSum += max(l, 0) - t * l + log1pf_(expf_(-abs(l)))
+                var sums = Vec16()
+                var i = 0
+                while i < d {
+                    let lanes = min(16, d - i)
+                    let l = load16(logits + r * d + i, count: lanes), t = load16(x + r * d + i, count: lanes)
+                    let term = VectorMath.softplus(l) - t * l
+                    sums += lanes == 16 ? term : VectorMath.select((laneIndex &- Int32(lanes)) &>> 31, term, Vec16())
+                    i += 16
                 }
-                rowLoss[r] += Double(rowSum)
+                rowLoss[r] += Double(sums.sum())
             }
         }
         var total = 0.0
@@ -121,8 +129,16 @@ public final class VAE: Model {
         let invN = 1 / Float(n)
         // ∂/∂logits = (σ(l) − x)/n, written over the logits.
         let dl = logits.base, d = inputSize
+        let scale = Vec16(repeating: invN)
         forRows(n) { rows in
-            for i in (rows.lowerBound * d)..<(rows.upperBound * d) { dl[i] = (1 / (1 + expf_(-dl[i])) - x[i]) * invN }
+            let start = rows.lowerBound * d, count = rows.count * d
+            var i = 0
+            while i < count {
+                let lanes = min(16, count - i), at = start + i
+                let sigma = VectorMath.sigmoid(load16(dl + at, count: lanes))
+                store16((sigma - load16(x + at, count: lanes)) * scale, dl + at, count: lanes)
+                i += 16
+            }
         }
         // Decoder output layer.
         backDense(p, g, dOut: dl, input: h3.base, n: n, k: hidden, m: inputSize, w: w4, b: b4, dInput: dHidden.base)
@@ -133,7 +149,7 @@ public final class VAE: Model {
             let mu = heads.base + r * 2 * latent, logVar = mu + latent
             for j in 0..<latent {
                 let dz = dLatent[r * latent + j], e = eps[r * latent + j]
-                let variance = expf_(logVar[j]), sigma = variance.squareRoot()
+                let variance = VectorMath.exp(logVar[j]), sigma = variance.squareRoot()
                 let dMu = dz + mu[j] * invN
                 let dLogVar = dz * e * 0.5 * sigma + 0.5 * (variance - 1) * invN
                 mu[j] = dMu
@@ -163,7 +179,8 @@ public final class VAE: Model {
     private func applyDerivative(_ d: UnsafeMutablePointer<Float>, pre: UnsafePointer<Float>, rows n: Int, width: Int) {
         let act = activation
         forRows(n) { rows in
-            for i in (rows.lowerBound * width)..<(rows.upperBound * width) { d[i] *= act.derivative(pre[i]) }
+            let start = rows.lowerBound * width
+            act.backward(upstream: d + start, mask: nil, z: pre + start, into: d + start, rows.count * width)
         }
     }
 

@@ -96,3 +96,14 @@ func transposeOf16x16BlocksIsExact(_ rows: Int) {
         for r in 0..<16 { #expect(dst[q * 17 + r] == (r < rows ? src[r * 20 + q] : 0), "(\(q), \(r))") }
     }
 }
+
+/// Packing A writes 16-float rows at a stride of 12 (MR): each row must overwrite the previous
+/// row's last four lanes, so rows have to be stored whole and in order.
+@Test func transposeOf16x16BlocksStoresRowsInOrderAtAnOverlappingStride() {
+    let src = (0..<(16 * 20)).map { Float($0) }
+    var dst = [Float](repeating: .nan, count: 15 * 12 + 16)
+    transpose16x16(src, srcStride: 20, rows: 12, &dst, dstStride: 12)
+    for q in 0..<16 {
+        for r in 0..<12 { #expect(dst[q * 12 + r] == src[r * 20 + q], "(\(q), \(r))") }
+    }
+}
