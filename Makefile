@@ -32,7 +32,7 @@ endif
 RELEASE := $(SWIFT) build -c release $(CPU_FLAGS)
 BIN = $(shell $(RELEASE) --show-bin-path)/adam-bench
 
-.PHONY: build run test check-golden update-golden data bench print-flags clean
+.PHONY: build run test test-slurm check-golden update-golden data bench print-flags clean
 
 build:
 	$(RELEASE)
@@ -43,6 +43,11 @@ run: build data
 test:
 	$(SWIFT) build --build-tests $(CPU_FLAGS)
 	$(SWIFT) test --skip-build $(CPU_FLAGS)
+
+# scripts/sweep.sbatch on a one-node Slurm cluster started here (installs slurm-wlm and munge
+# as root when missing; skips without root or apt). CI runs it after `make test`.
+test-slurm: build
+	BIN=$(BIN) scripts/slurm-local.sh
 
 # Golden curves are part of `make test`; these run them alone, or regenerate them on purpose.
 check-golden:
