@@ -32,7 +32,7 @@ endif
 RELEASE := $(SWIFT) build -c release $(CPU_FLAGS)
 BIN = $(shell $(RELEASE) --show-bin-path)/adam-bench
 
-.PHONY: build run test test-slurm check-golden update-golden data bench print-flags clean
+.PHONY: build run test test-slurm report check-golden update-golden data bench print-flags clean
 
 build:
 	$(RELEASE)
@@ -48,6 +48,14 @@ test:
 # as root when missing; skips without root or apt). CI runs it after `make test`.
 test-slurm: build
 	BIN=$(BIN) scripts/slurm-local.sh
+
+# The reproduction report (adam-bench report) of the committed figure results: docs/report.md,
+# and the same text between the report markers of README.md; plots as docs/report-NAME.svg.
+REPORT_DIRS = results/paper/figure1-left/mnist-logreg results/paper/figure1-right/imdb-logreg \
+              results/paper/figure2b/mnist-mlp-sfo $(patsubst %/manifest.json,%,$(wildcard results/paper/figure3/cifar10-cnn/manifest.json))
+report: build
+	$(BIN) report $(REPORT_DIRS) -o docs/report.md
+	$(BIN) report $(REPORT_DIRS) -o README.md --images docs
 
 # Golden curves are part of `make test`; these run them alone, or regenerate them on purpose.
 check-golden:

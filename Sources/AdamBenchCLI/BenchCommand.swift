@@ -1,4 +1,4 @@
-// `adam-bench bench [gemm|step|math|train CONFIG] [--threads N]`: machine-readable performance figures.
+// `adam-bench bench [gemm|step|math [FUNCTION...]|train CONFIG] [--threads N]`: machine-readable performance figures.
 import Datasets
 import Config
 import Results
@@ -34,7 +34,11 @@ enum BenchCommand {
             // Every Float input of each vector function against the C library in double precision.
             let threads = threadCounts.max() ?? 1
             emit("function,inputs,max_ulps,at_input,seconds")
-            for f in VectorMath.Function.allCases {
+            let names = Array(a.positional.dropFirst())
+            for name in names where VectorMath.Function(rawValue: name) == nil {
+                throw UsageError("bench math: unknown function \(name) (functions: \(VectorMath.Function.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            for f in VectorMath.Function.allCases where names.isEmpty || names.contains(f.rawValue) {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let (ulps, at) = VectorMath.maxULPError(f, threads: threads)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -15,8 +15,9 @@ enum HelpText {
       adam-bench list [optimizers|models|datasets]
       adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
       adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds]
-      adam-bench bench gemm|step|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
-      adam-bench help [run|sweep|validate|params|list|diff|plot|bench|config|exit-codes]
+      adam-bench report RESULT_DIR... [-o FILE.md] [--images DIR] [--paper FIGURES.csv]
+      adam-bench bench gemm|step|math|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
+      adam-bench help [run|sweep|validate|params|list|diff|plot|report|bench|config|exit-codes]
       adam-bench --version
 
     options of run, sweep and validate:
@@ -119,15 +120,42 @@ enum HelpText {
     "-" alike); plot.paper_shift moves their x by that many epochs.
     """
 
+    static let report = """
+    adam-bench report RESULT_DIR... [-o FILE.md] [--images DIR] [--paper FIGURES.csv]
+
+    A Markdown reproduction report, one section per results folder: the plot (ours as lines, the
+    paper's values of plot.paper_figure as markers), the config's "claims" checked on the results
+    (PASS, FAIL or NO DATA, with the numbers behind each), ours against the paper's at the paper's
+    epochs, the choices the config made (each arm's resolved settings) and the provenance
+    (version, CPU, threads, dates, wall and compute time, data SHA-256). The paper's values come
+    from --paper, else paper/figures.csv in the working folder.
+    Without -o the report goes to stdout and each folder's plot to RESULT_DIR/report.svg. With -o
+    the plots go to --images (default: FILE.md's folder) as report-NAME.svg; when FILE.md already
+    holds the lines <!-- adam-bench report: begin --> and <!-- adam-bench report: end --> (a
+    README), only the text between them is replaced, headings one level down.
+    Claim kinds ("quote" holds the paper's sentence; "column" the column read):
+      {"kind": "lowest"|"highest", "series": ARM, "epoch": E, "among": [ARMS]}
+      {"kind": "order", "series": [ARM, ..], "epoch": E}                       ascending
+      {"kind": "range", "series": ARM, "epoch": E, "min": A, "max": B}
+      {"kind": "reaches-first", "series": ARM, "other": ARM, "target": T}
+      {"kind": "never-diverges", "series": ARM}                                no series: every arm
+      {"kind": "best-point", "where": {KEY: V}, "epoch": E, "hyperparameter": KEY, "min": A, "max": B}
+      {"kind": "breaks-down", "where": {KEY: V}, "holds": {KEY: V}, "epoch": E, "factor": F}
+    (the last two read a sweep's summary.csv at one of its read_epochs).
+    """
+
     static let bench = """
     adam-bench bench gemm [--threads N] [--shape M,N,K,TA,TB]
     adam-bench bench step [--threads N]
+    adam-bench bench math [FUNCTION...] [--threads N]
     adam-bench bench train CONFIG [--threads N] [--data-dir DIR] [--dense]
 
     Machine-readable performance figures (medians of repeated timings after a warm-up), for 1
     thread and all cores unless --threads is given:
       gemm   m,n,k,trans_a,trans_b,threads,gflops,peak_gflops (peak: a measured FMA loop)
       step   optimizer,parameters,threads,ns_per_parameter,gb_per_second
+      math   function,inputs,max_ulps,at_input,seconds: VectorMath's exp, log1p, softplus,
+             log-sigmoid and sigmoid on all 2^32 Float inputs against the C library in double
       train  config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb,
              ms_per_epoch,input,inputs_per_example (sparse data: --dense runs the same rows stored dense)
     Build in release mode (make build) before timing anything.
@@ -210,6 +238,8 @@ enum HelpText {
         plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..,
                          "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x", "x_min", "x_max", "y_min",
                          "y_max"}, ..], "paper_figure": "3", "paper_shift": 1} (see help plot)
+        claims          [{"kind": "lowest", "series": "adam", "epoch": 45, "quote": ".."}, ..]: the paper's
+                        claims, checked by adam-bench report (see help report)
 
         Optimizers (hyperparameter=default, valid range):
 
@@ -223,7 +253,7 @@ enum HelpText {
     }
 
     static var topics: [String: String] {
-        ["run": run, "sweep": sweep, "collect": sweep, "validate": validate, "params": params, "list": list, "diff": diff, "plot": plot, "bench": bench,
+        ["run": run, "sweep": sweep, "collect": sweep, "validate": validate, "params": params, "list": list, "diff": diff, "plot": plot, "report": report, "bench": bench,
          "config": config, "exit-codes": exitCodes]
     }
 }

@@ -44,24 +44,13 @@ enum PlotCommand {
         do {
             for dir in a.positional {
                 // A sweep over lr gets the Figure 4 layout: a small panel per β1, β2.
-                if let sweep = try ResultsPlot.sweepPanels(directory: dir, epoch: epoch) {
-                    panels += sweep.map { panel in
-                        var p = panel
-                        if let yMin { p.yMin = yMin }
-                        if let yMax { p.yMax = yMax }
-                        if a.has("--log-y") { p.logY = true }
-                        return (dir, p)
-                    }
-                } else {
-                    let settings = ResultsPlot.settings(directory: dir)
-                    for var panel in try ResultsPlot.panels(directory: dir, override: override) {
-                        // The paper's values are per epoch: not drawn on a wall-time axis.
-                        if let paper, panel.xLabel != "seconds", let figure = a.value("--paper-figure") ?? settings.paperFigure {
-                            ResultsPlot.addPaper(paper, figure: figure, shift: settings.paperShift, to: &panel)
-                        }
-                        panels.append((dir, panel))
-                    }
+                let adjust = { (p: inout PlotPanel) in
+                    if let yMin { p.yMin = yMin }
+                    if let yMax { p.yMax = yMax }
+                    if a.has("--log-y") { p.logY = true }
                 }
+                panels += try ResultsPlot.figurePanels(directory: dir, paper: paper, paperFigure: a.value("--paper-figure"),
+                                                       epoch: epoch, adjustSweep: adjust, override: override).map { (dir, $0) }
             }
         } catch let e as OutputError {
             printErr("adam-bench: error: \(e)")

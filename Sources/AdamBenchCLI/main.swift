@@ -26,6 +26,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
         case "collect": try CollectCommand.main(rest)
         case "diff": return try DiffCommand.main(rest)
         case "plot": return try PlotCommand.main(rest)
+        case "report": return try ReportCommand.main(rest)
         case "help", "--help", "-h":
             guard let topic = rest.first else { print(HelpText.general); return .success }
             guard let text = HelpText.topics[topic] else {
@@ -34,7 +35,7 @@ func dispatch(_ args: [String]) -> ExitStatus {
             print(text)
         case "--version", "version": print("adam-bench \(AdamBench.version)")
         default:
-            throw UsageError("unknown command '\(command)' (commands: run, sweep, collect, validate, params, list, diff, plot, bench, help)")
+            throw UsageError("unknown command '\(command)' (commands: run, sweep, collect, validate, params, list, diff, plot, report, bench, help)")
         }
         return .success
     } catch {

@@ -75,6 +75,7 @@ extension ExperimentConfig {
         if let sweep { root.append(("sweep", sweep.json)) }
         if let tune { root.append(("tune", tune.json)) }
         if let plot { root.append(("plot", plot.json)) }
+        if !claims.isEmpty { root.append(("claims", .array(claims.map(\.json)))) }
         return .object(root)
     }
 

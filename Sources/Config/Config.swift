@@ -165,6 +165,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var sweep: SweepConfig? = nil
     /// A grid every arm runs, reporting its best point (section 6).
     public var tune: TuneConfig? = nil
+    /// The paper's claims about these results, checked by `adam-bench report`.
+    public var claims: [Claim] = []
     /// The file it was read from.
     public var source: String
 }
@@ -261,9 +263,14 @@ extension ExperimentConfig {
         let sweep = try root.raw("sweep").map { try SweepConfig.parse($0, arms: arms, epochs: training.epochs) }
         let tune = try root.raw("tune").map { try TuneConfig.parse($0, arms: arms) }
         if sweep != nil && tune != nil { throw ConfigError(path: "tune", "cannot be combined with \"sweep\" in one config") }
-        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep", "tune"])
+        var runArms = arms
+        if let sweep { runArms = arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0) : [$0] } }
+        let claims = try root.raw("claims").map {
+            try Claim.parseList($0, arms: runArms.map(\.name), epochs: training.epochs, sweep: sweep)
+        } ?? []
+        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep", "tune", "claims"])
         return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,
-                                training: training, arms: arms, plot: plot, sweep: sweep, tune: tune, source: source)
+                                training: training, arms: arms, plot: plot, sweep: sweep, tune: tune, claims: claims, source: source)
     }
 
     static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "libsvm", "quadratic", "rosenbrock"]

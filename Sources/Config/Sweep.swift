@@ -86,6 +86,7 @@ extension ExperimentConfig {
         c.sweep = nil
         c.tune = nil
         c.plot = nil
+        c.claims = []
         c.training.checkpointEveryEpochs = 0
         let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + AdamBench.version
         return SHA256.hex(Array(text.utf8))

@@ -23,6 +23,26 @@ public enum ResultsPlot {
         }
     }
 
+    /// The panels `plot` draws for a results folder: a sweep's grid of small panels, or the
+    /// config's panels with the paper's values (figures.csv rows of `paperFigure`, default the
+    /// config's `plot.paper_figure`) beside ours. `adjustSweep` changes a sweep's panels.
+    public static func figurePanels(directory: String, paper: CSVTable?, paperFigure: String? = nil, epoch: Int?,
+                                    adjustSweep: (inout PlotPanel) -> Void = { _ in },
+                                    override: (inout PlotSettings) -> Void) throws -> [PlotPanel] {
+        if let sweep = try sweepPanels(directory: directory, epoch: epoch) {
+            return sweep.map { var p = $0; adjustSweep(&p); return p }
+        }
+        let settings = self.settings(directory: directory)
+        return try panels(directory: directory, override: override).map { panel in
+            var panel = panel
+            // The paper's values are per epoch: not drawn on a wall-time axis.
+            if let paper, panel.xLabel != "seconds", let figure = paperFigure ?? settings.paperFigure {
+                addPaper(paper, figure: figure, shift: settings.paperShift, to: &panel)
+            }
+            return panel
+        }
+    }
+
     /// The plot settings of the config a results folder ran (defaults when it has none).
     public static func settings(directory: String) -> PlotSettings {
         let path = (directory as NSString).appendingPathComponent("manifest.json")

@@ -9,7 +9,7 @@ public struct PlotSeries: Sendable {
     public var points: [(x: Double, y: Double)]
     /// Where the run diverged (its last point), drawn as a cross.
     public var diverged: Bool = false
-    /// A reference curve (the paper's values): drawn thin and dashed in the colour of the series
+    /// A reference curve (the paper's values): drawn dashed with open markers in the colour of the series
     /// at index `matches`, or grey when it matches none.
     public var reference: Bool = false
     public var matches: Int? = nil
@@ -133,6 +133,13 @@ public enum SVGPlot {
                 if usable(point.y, log: p.logY) { segment.append("\(fmt(px(point.x))),\(fmt(py(point.y)))") } else { flush() }
             }
             flush()
+            // The paper's values also as open markers (at most about 40 per curve).
+            if series.reference {
+                let every = max(1, (series.points.count + 39) / 40)
+                for (k, point) in series.points.enumerated() where k % every == 0 && usable(point.y, log: p.logY) {
+                    s += "<circle stroke=\"\(color)\" fill=\"white\" stroke-width=\"1.2\" r=\"2.6\" cx=\"\(fmt(px(point.x)))\" cy=\"\(fmt(py(point.y)))\"/>\n"
+                }
+            }
             if series.diverged, let last = series.points.last(where: { usable($0.y, log: p.logY) }) {
                 let X = px(last.x), Y = py(last.y)
                 s += "<path stroke=\"\(color)\" stroke-width=\"2.5\" d=\"M\(fmt(X - 5)),\(fmt(Y - 5)) L\(fmt(X + 5)),\(fmt(Y + 5)) M\(fmt(X - 5)),\(fmt(Y + 5)) L\(fmt(X + 5)),\(fmt(Y - 5))\"/>\n"
@@ -146,6 +153,9 @@ public enum SVGPlot {
         for (i, series) in p.series.enumerated() {
             let y = ly + 14 + Double(i) * 16
             s += "<line x1=\"\(fmt(lx + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(y - 4))\" stroke=\"\(style(p, i).color)\"\(style(p, i).dash) stroke-width=\"2.5\"/>"
+            if series.reference {
+                s += "<circle stroke=\"\(style(p, i).color)\" fill=\"white\" stroke-width=\"1.2\" r=\"2.6\" cx=\"\(fmt(lx + 13))\" cy=\"\(fmt(y - 4))\"/>"
+            }
             s += "<text x=\"\(fmt(lx + 24))\" y=\"\(fmt(y))\">\(escape(series.name))\(series.diverged ? " (diverged)" : "")</text>\n"
         }
         return s

@@ -1,0 +1,183 @@
+// `adam-bench report`: one Markdown section per results folder, for a researcher who wants one
+// answer per figure: the plot (ours, with the paper's values as markers), the paper's claims
+// checked on our numbers, ours against the paper's at the paper's epochs, the choices the config
+// made, and where the numbers came from.
+import Config
+import Datasets
+import Foundation
+
+public enum Report {
+    public struct Section: Sendable {
+        public let name: String
+        public let markdown: String
+        public let panels: [PlotPanel]
+        public let outcomes: [(claim: Claim, outcome: ClaimOutcome)]
+    }
+
+    /// The report section of `directory`; `image` is the plot's path as the Markdown links it.
+    public static func section(directory: String, paper: CSVTable?, image: String) throws -> Section {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let manifest = try readManifest(path("manifest.json"))
+        guard let configJSON = manifest["config"] else {
+            throw OutputError(path: path("manifest.json"), problem: "has no config; is it an adam-bench results folder?")
+        }
+        let config: ExperimentConfig
+        do { config = try ExperimentConfig.parse(configJSON, source: path("manifest.json")) } catch let e as ConfigError {
+            throw OutputError(path: path("manifest.json"), problem: "holds a config this version cannot read: \(e)")
+        }
+        let curves = try CSVTable.read(path("curves.csv"))
+        let summary = try? CSVTable.read(path("summary.csv"))
+        let settings = config.plot ?? PlotSettings()
+        let panels = try ResultsPlot.figurePanels(directory: directory, paper: paper, epoch: nil) { _ in }
+        let arms = config.runArms.map(\.name)
+        let checker = ClaimChecker(curves: curves, summary: summary, arms: arms, defaultColumn: settings.column)
+        let outcomes = config.claims.map { ($0, checker.check($0)) }
+
+        var md: [String] = ["## \(config.name)", ""]
+        if !config.description.isEmpty { md += [config.description, ""] }
+        md += ["![\(config.name)](\(image))", ""]
+        if let figure = settings.paperFigure, paper != nil {
+            md += ["Lines: ours. Markers: the paper's Figure \(figure), read off its plot (`paper/figures.csv`)" +
+                   (settings.paperShift != 0 ? ", drawn at our epoch = the paper's + \(fmt(settings.paperShift))" : "") + ".", ""]
+        }
+
+        // Claims.
+        md += ["**The paper's claims, checked**", ""]
+        if outcomes.isEmpty {
+            md += ["This config states no claims.", ""]
+        } else {
+            md += ["| claim | the paper says | verdict | evidence |", "| --- | --- | --- | --- |"]
+            for (claim, outcome) in outcomes {
+                md.append("| \(cell(describe(claim, settings: settings))) | \(cell(claim.quote.isEmpty ? "" : "\u{201C}\(claim.quote)\u{201D}")) | **\(outcome.verdict.rawValue)** | \(cell(outcome.evidence)) |")
+            }
+            md.append("")
+        }
+
+        // Ours against the paper at the paper's epochs.
+        if let paper, let figure = settings.paperFigure, config.sweep == nil {
+            let table = comparison(paper: paper, figure: figure, shift: settings.paperShift, checker: checker,
+                                   arms: arms, column: settings.column)
+            if !table.isEmpty {
+                md += ["**Ours against the paper** (\(settings.column.replacingOccurrences(of: "_", with: " ")); ours / paper)", ""] + table + [""]
+            }
+        }
+
+        // Choices: each arm's resolved settings.
+        md += ["**Choices**", "", "| arm | optimizer | settings |", "| --- | --- | --- |"]
+        for arm in config.runArms {
+            let hypers = arm.hyperparameters.values.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+            var extra: [String] = ["schedule \(arm.schedule.name)"]
+            if let a = arm.averaging { extra.append("averaging \(a.name)") }
+            if let d = arm.dropout { extra.append("dropout \(fmt(d.input)) input, \(fmt(d.hidden)) hidden") }
+            md.append("| \(cell(arm.name)) | \(arm.optimizer) | \(cell(([hypers] + extra).filter { !$0.isEmpty }.joined(separator: "; "))) |")
+        }
+        let t = config.training
+        md += ["", "Training: \(t.epochs) epochs" + (config.dataset.isSynthetic ? "" : ", batch \(t.batchSize)") +
+               ", seeds \(t.seeds.map(String.init).joined(separator: ", ")).", ""]
+
+        // Provenance.
+        var provenance: [String] = []
+        if case .string(let v)? = manifest["adam_bench_version"] { provenance.append("adam-bench \(v)") }
+        if case .string(let cpu)? = manifest["cpu"] { provenance.append(cpu) }
+        if case .number(let th)? = manifest["threads"] { provenance.append("\(Int(th)) thread(s)") }
+        if case .string(let s)? = manifest["started"], case .string(let f)? = manifest["finished"] { provenance.append("\(s) to \(f)") }
+        var compute = 0.0
+        if case .array(let entries)? = manifest["arms"] {
+            for e in entries { if case .number(let w)? = e["wall_seconds"] { compute += w } }
+        }
+        if case .number(let w)? = manifest["wall_seconds"] { provenance.append("wall time \(duration(w)) (this merge or run)") }
+        provenance.append("compute \(duration(compute)) summed over points")
+        md += ["**Provenance**: " + provenance.joined(separator: "; ") + "."]
+        if case .array(let files)? = manifest["data_files"], !files.isEmpty {
+            let list = files.compactMap { f -> String? in
+                guard case .string(let p)? = f["path"], case .string(let h)? = f["sha256"] else { return nil }
+                return "`\(p)` \(h.prefix(12))…"
+            }
+            md += ["Data (SHA-256): " + list.joined(separator: ", ") + "."]
+        }
+        md.append("")
+        return Section(name: config.name, markdown: md.joined(separator: "\n"), panels: panels, outcomes: outcomes)
+    }
+
+    /// The claims table's first column: what is checked, in words.
+    static func describe(_ c: Claim, settings: PlotSettings) -> String {
+        let column = c.column ?? (c.kind.isSweep ? "eval_train_loss" : settings.column)
+        switch c.kind {
+        case .lowest, .highest:
+            return "\(c.series[0]) \(c.kind.rawValue) \(column) at epoch \(c.epoch!)" + (c.among.isEmpty ? "" : " among \(c.among.joined(separator: ", "))")
+        case .order: return "\(c.series.joined(separator: " < ")) in \(column) at epoch \(c.epoch!)"
+        case .range: return "\(c.series[0]) \(column) at epoch \(c.epoch!) in [\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]"
+        case .reachesFirst: return "\(c.series[0]) reaches \(column) \(fmt(c.target!)) no later than \(c.series[1])"
+        case .neverDiverges: return c.series.isEmpty ? "no arm diverges" : "\(c.series.joined(separator: ", ")) never diverge(s)"
+        case .bestPoint:
+            return "best \(c.hyperparameter!) (\(c.selection.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))) at epoch \(c.epoch!) in [\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]"
+        case .breaksDown:
+            return "\(c.selection.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) breaks down where \(c.holds.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) holds (epoch \(c.epoch!))"
+        }
+    }
+
+    /// Rows "| epoch | arm ours / paper | … |" at up to six of the paper's epochs that we also have.
+    static func comparison(paper: CSVTable, figure: String, shift: Double, checker: ClaimChecker, arms: [String], column: String) -> [String] {
+        guard let f = paper.header.firstIndex(of: "figure"), let s = paper.header.firstIndex(of: "series"),
+              let x = paper.header.firstIndex(of: "x"), let y = paper.header.firstIndex(of: "y") else { return [] }
+        var values: [String: [Double: Double]] = [:], order: [String] = []
+        for row in paper.rows where row[f] == figure {
+            let name = row[s].replacingOccurrences(of: "+", with: "-")
+            guard arms.contains(name), let xv = Double(row[x]), let yv = Double(row[y]) else { continue }
+            if values[name] == nil { order.append(name); values[name] = [:] }
+            values[name]![xv] = yv
+        }
+        guard !order.isEmpty else { return [] }
+        // Our epochs that are whole numbers, with a paper value for some series.
+        var epochs = Set<Double>()
+        for series in values.values { for key in series.keys { epochs.insert(key + shift) } }
+        // Prefer epochs where the most series have both values (the paper leaves out points above its axis).
+        var coverage: [(epoch: Double, count: Int)] = []
+        for e in epochs.sorted() where e == e.rounded() && e >= 0 {
+            let n = order.filter { values[$0]![e - shift] != nil && checker.value($0, epoch: Int(e), column: column) != nil }.count
+            if n > 0 { coverage.append((e, n)) }
+        }
+        let most = coverage.map(\.count).max() ?? 0
+        let candidates = coverage.filter { $0.count == most }.map(\.epoch)
+        guard !candidates.isEmpty else { return [] }
+        let picks = candidates.count <= 6 ? candidates : (0..<6).map { candidates[$0 * (candidates.count - 1) / 5] }
+        var rows = ["| epoch | " + order.joined(separator: " | ") + " |", "| --- |" + String(repeating: " --- |", count: order.count)]
+        for e in picks {
+            let cells = order.map { name -> String in
+                let ours = checker.value(name, epoch: Int(e), column: column).map(fmt) ?? "–"
+                let theirs = values[name]![e - shift].map(fmt) ?? "–"
+                return "\(ours) / \(theirs)"
+            }
+            rows.append("| \(Int(e)) | " + cells.joined(separator: " | ") + " |")
+        }
+        return rows
+    }
+
+    static func readManifest(_ path: String) throws -> JSON {
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(path, limit: FileInput.configLimit) } catch { throw OutputError(path: path, problem: error.message) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw OutputError(path: path, problem: "is not UTF-8 text") }
+        do { return try JSON.parse(text) } catch { throw OutputError(path: path, problem: "is not valid JSON: \(error)") }
+    }
+
+    static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        if seconds < 3600 { return String(format: "%.1f min", seconds / 60) }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+
+    /// The whole report: a title, a summary table of verdicts per figure, then each section.
+    public static func document(_ sections: [Section]) -> String {
+        var md = ["# adam-bench reproduction report", "",
+                  "Generated by `adam-bench report` from the committed results; each section's claims come from its config's `claims`.", "",
+                  "| results | claims | PASS | FAIL | NO DATA |", "| --- | --- | --- | --- | --- |"]
+        for s in sections {
+            let count = { (v: ClaimOutcome.Verdict) in s.outcomes.filter { $0.outcome.verdict == v }.count }
+            md.append("| \(s.name) | \(s.outcomes.count) | \(count(.pass)) | \(count(.fail)) | \(count(.noData)) |")
+        }
+        md.append("")
+        return (md + sections.map(\.markdown)).joined(separator: "\n")
+    }
+}
