@@ -60,7 +60,12 @@ public func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ n: Int) {
 public func load16(_ p: UnsafePointer<Float>, count: Int) -> Vec16 {
     if count == 16 { return load16(p) }
     var v = Vec16()
-    for j in 0..<count { v[j] = p[j] }
+    var j = 0
+    if count >= 8 {
+        v.lowHalf = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        j = 8
+    }
+    while j < count { v[j] = p[j]; j += 1 }
     return v
 }
 
@@ -68,5 +73,10 @@ public func load16(_ p: UnsafePointer<Float>, count: Int) -> Vec16 {
 @inlinable @inline(__always)
 public func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>, count: Int) {
     if count == 16 { store16(v, p); return }
-    for j in 0..<count { p[j] = v[j] }
+    var j = 0
+    if count >= 8 {
+        UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: SIMD8<Float>.self)
+        j = 8
+    }
+    while j < count { p[j] = v[j]; j += 1 }
 }

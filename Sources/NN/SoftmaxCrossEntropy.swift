@@ -17,11 +17,12 @@ public enum SoftmaxCrossEntropy {
             let y = Int(labels[i])
             if argmax == y { correct += 1 }
             // Σ_c e^(l_c − max) in 16 lane sums (padding lanes masked), then across the lanes.
-            var sums = Vec16()
+            var sums = Vec16(), first = Vec16()  // first: the exponentials of classes 0-15, kept for the gradient
             var c = 0
             while c < classes {
                 let lanes = min(16, classes - c)
                 let e = VectorMath.exp(load16(row + c, count: lanes) - maxValue)
+                if c == 0 { first = e }
                 sums += lanes == 16 ? e : VectorMath.select((laneIndex &- Int32(lanes)) &>> 31, e, Vec16())
                 c += 16
             }
@@ -33,7 +34,8 @@ public enum SoftmaxCrossEntropy {
                 c = 0
                 while c < classes {
                     let lanes = min(16, classes - c)
-                    store16(VectorMath.exp(load16(row + c, count: lanes) - maxValue) * scale, out + c, count: lanes)
+                    let e = c == 0 ? first : VectorMath.exp(load16(row + c, count: lanes) - maxValue)
+                    store16(e * scale, out + c, count: lanes)
                     c += 16
                 }
                 out[y] -= invN
