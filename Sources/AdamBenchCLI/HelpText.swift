@@ -118,6 +118,10 @@ enum HelpText {
     --paper draws the paper's values (figures.csv: figure,panel,series,x,y) of the config's
     plot.paper_figure beside ours, dashed, in the colour of the arm of the same name ("+" and
     "-" alike); plot.paper_shift moves their x by that many epochs.
+    A sweep over lr is drawn in Figure 4's layout: the loss at each read epoch (--epoch E: that
+    one only) against log10(lr), a line per bias-correction setting (corrected red, uncorrected
+    green), a panel per other setting, a row per beta1 when beta1 and beta2 both vary; the paper's
+    points of each panel as markers.
     """
 
     static let report = """

@@ -29,7 +29,7 @@ public enum ResultsPlot {
     public static func figurePanels(directory: String, paper: CSVTable?, paperFigure: String? = nil, epoch: Int?,
                                     adjustSweep: (inout PlotPanel) -> Void = { _ in },
                                     override: (inout PlotSettings) -> Void) throws -> [PlotPanel] {
-        if let sweep = try sweepPanels(directory: directory, epoch: epoch) {
+        if let sweep = try sweepPanels(directory: directory, epoch: epoch, paper: paper) {
             return sweep.map { var p = $0; adjustSweep(&p); return p }
         }
         let settings = self.settings(directory: directory)
@@ -146,54 +146,112 @@ public enum ResultsPlot {
 }
 
 extension ResultsPlot {
-    /// The Figure 4 layout for a sweep over lr: loss at `epoch` (default: the last read epoch;
-    /// seeds averaged)
-    /// against log10(lr), a line per value of `lineKey` (default bias_correction), one small panel
-    /// per combination of the other varied hyperparameters (β1, β2). Diverged or missing points
+    /// The Figure 4 layout for a sweep over lr: loss at `epoch` (default: every read epoch, side
+    /// by side; seeds averaged) against log10(lr), a line per value of `lineKey` (default
+    /// bias_correction: corrected red, uncorrected green, as the paper), one small panel per
+    /// combination of the other varied hyperparameters; with two or more of them the first picks
+    /// the row (the paper: a row per β1, columns β2 after 10 then after 100 epochs). With `paper`,
+    /// the config's plot.paper_figure points of each panel are drawn as markers. Diverged or missing points
     /// break the lines. Returns nil when the folder holds no sweep over lr.
-    public static func sweepPanels(directory: String, epoch: Int?, lineKey: String = "bias_correction") throws -> [PlotPanel]? {
+    public static func sweepPanels(directory: String, epoch: Int?, lineKey: String = "bias_correction",
+                                   paper: CSVTable? = nil) throws -> [PlotPanel]? {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         guard let data = try? FileInput.read(path("manifest.json"), limit: FileInput.configLimit), let text = String(validating: data, as: UTF8.self),
               let manifest = try? JSON.parse(text), let configJSON = manifest["config"],
               let config = try? ExperimentConfig.parse(configJSON), let sweep = config.sweep,
               sweep.grid.contains(where: { $0.key == "lr" }) else { return nil }
         let summary = try CSVTable.read(path("summary.csv"))
-        let readEpoch = epoch ?? sweep.readEpochs.last ?? config.training.epochs
-        let column = "eval_train_loss_epoch_\(readEpoch)"
-        guard let yIndex = summary.header.firstIndex(of: column) else {
-            throw OutputError(path: path("summary.csv"), problem: "has no column \(column); the sweep reads epochs \(sweep.readEpochs)")
+        // Every read epoch side by side (the paper: 10, then 100), unless one is asked for.
+        let epochs = epoch.map { [$0] } ?? (sweep.readEpochs.isEmpty ? [config.training.epochs] : sweep.readEpochs)
+        var yIndex: [Int: Int] = [:]
+        for e in epochs {
+            let column = "eval_train_loss_epoch_\(e)"
+            guard let i = summary.header.firstIndex(of: column) else {
+                throw OutputError(path: path("summary.csv"), problem: "has no column \(column); the sweep reads epochs \(sweep.readEpochs)")
+            }
+            yIndex[e] = i
         }
+        // With two or more other keys the first one picks the row (the paper: a row per beta1),
+        // the rest and the epoch the column.
         let panelKeys = sweep.grid.map(\.key).filter { $0 != "lr" && $0 != lineKey }
+        let rowKey = panelKeys.count >= 2 ? panelKeys[0] : nil
+        let columnKeys = rowKey == nil ? panelKeys : Array(panelKeys.dropFirst())
         func value(_ row: [String], _ key: String) -> String { summary.header.firstIndex(of: key).map { row[$0] } ?? "" }
-        var panels: [String: [String: [(x: Double, y: Double)]]] = [:], panelOrder: [String] = [], lineOrder: [String] = []
+        struct Key: Hashable { let row: String, epoch: Int, column: String }
+        var panels: [Key: [String: [(x: Double, y: Double)]]] = [:]
+        var rowOrder: [String] = [], columnOrder: [String] = [], lineOrder: [String] = []
         for row in summary.rows {
             // Only the swept arm's points; other arms of the config are not part of the grid.
             guard value(row, "arm").hasPrefix("\(sweep.arm)["), let lr = Double(value(row, "lr")), lr > 0 else { continue }
-            let panel = panelKeys.map { "\($0) = \(value(row, $0))" }.joined(separator: ", ")
+            let rowName = rowKey.map { "\($0) = \(value(row, $0))" } ?? ""
+            let columnName = columnKeys.map { "\($0) = \(value(row, $0))" }.joined(separator: ", ")
             let line = sweep.grid.contains(where: { $0.key == lineKey }) ? "\(lineKey) = \(value(row, lineKey))" : "adam"
-            if panels[panel] == nil { panels[panel] = [:]; panelOrder.append(panel) }
+            if !rowOrder.contains(rowName) { rowOrder.append(rowName) }
+            if !columnOrder.contains(columnName) { columnOrder.append(columnName) }
             if !lineOrder.contains(line) { lineOrder.append(line) }
-            let y = row[yIndex].isEmpty ? Double.nan : (Double(row[yIndex]) ?? .nan)
-            panels[panel]![line, default: []].append((log10(lr), y))
-        }
-        return panelOrder.map { name in
-            let series = lineOrder.map { line -> PlotSeries in
-                // Seeds of one point are averaged; if any seed diverged the point is a gap, so a
-                // breakdown is never hidden by the mean.
-                let raw = panels[name]![line] ?? []
-                var xs: [Double] = []
-                for p in raw where !xs.contains(p.x) { xs.append(p.x) }
-                let points = xs.sorted().map { x -> (x: Double, y: Double) in
-                    let ys = raw.filter { $0.x == x }.map(\.y)
-                    return (x, ys.contains { !$0.isFinite } ? .nan : ys.reduce(0, +) / Double(ys.count))
-                }
-                return PlotSeries(name: line, points: points)
+            for e in epochs {
+                let cell = row[yIndex[e]!]
+                panels[Key(row: rowName, epoch: e, column: columnName), default: [:]][line, default: []]
+                    .append((log10(lr), cell.isEmpty ? Double.nan : (Double(cell) ?? .nan)))
             }
-            var panel = PlotPanel(title: name.isEmpty ? config.name : name, xLabel: "log10(learning rate)",
-                                  yLabel: "loss after \(readEpoch) epochs", logY: config.plot?.logY ?? false, series: series)
-            panel.yMin = config.plot?.yMin
-            panel.yMax = config.plot?.yMax
-            return panel
+        }
+        var result: [PlotPanel] = []
+        for (r, rowName) in rowOrder.enumerated() {
+            for e in epochs {
+                for columnName in columnOrder {
+                    guard let lines = panels[Key(row: rowName, epoch: e, column: columnName)] else { continue }
+                    var series = lineOrder.map { line -> PlotSeries in
+                        // Seeds of one point are averaged; if any seed diverged the point is a gap, so a
+                        // breakdown is never hidden by the mean.
+                        let raw = lines[line] ?? []
+                        var xs: [Double] = []
+                        for p in raw where !xs.contains(p.x) { xs.append(p.x) }
+                        let points = xs.sorted().map { x -> (x: Double, y: Double) in
+                            let ys = raw.filter { $0.x == x }.map(\.y)
+                            return (x, ys.contains { !$0.isFinite } ? .nan : ys.reduce(0, +) / Double(ys.count))
+                        }
+                        var s = PlotSeries(name: line, points: points)
+                        // The paper's colours: bias-corrected red, uncorrected green.
+                        if line == "bias_correction = true" { s.color = "#d62728" }
+                        if line == "bias_correction = false" { s.color = "#2ca02c" }
+                        return s
+                    }
+                    let names = [rowName, columnName].filter { !$0.isEmpty }.joined(separator: ", ")
+                    if let paper, let figure = config.plot?.paperFigure {
+                        series += paperPoints(paper, figure: figure, panel: "epochs=\(e) " + names.replacingOccurrences(of: " = ", with: "=")
+                                                .replacingOccurrences(of: ", ", with: " "), lines: series)
+                    }
+                    var panel = PlotPanel(title: (names.isEmpty ? config.name : names) + (epochs.count > 1 ? ", \(e) epochs" : ""),
+                                          xLabel: "log10(learning rate)", yLabel: "loss after \(e) epochs",
+                                          logY: config.plot?.logY ?? false, series: series)
+                    panel.yMin = config.plot?.yMin
+                    panel.yMax = config.plot?.yMax
+                    if rowKey != nil { panel.gridRow = r }
+                    result.append(panel)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The paper's points of one Figure 4 panel (figures.csv: panel "epochs=10 beta1=0.9 beta2=0.99",
+    /// series "bias_correction=true", x the step size), as markers at log10(x) in the colour of
+    /// our line of the same setting.
+    static func paperPoints(_ table: CSVTable, figure: String, panel: String, lines: [PlotSeries]) -> [PlotSeries] {
+        guard let f = table.header.firstIndex(of: "figure"), let pn = table.header.firstIndex(of: "panel"),
+              let s = table.header.firstIndex(of: "series"), let x = table.header.firstIndex(of: "x"),
+              let y = table.header.firstIndex(of: "y") else { return [] }
+        var order: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
+        for row in table.rows where row[f] == figure && row[pn] == panel {
+            guard let xv = Double(row[x]), xv > 0, let yv = Double(row[y]) else { continue }
+            if points[row[s]] == nil { order.append(row[s]); points[row[s]] = [] }
+            points[row[s]]!.append((log10(xv), yv))
+        }
+        return order.map { name in
+            var series = PlotSeries(name: "paper: \(name)", points: points[name]!)
+            series.reference = true
+            series.matches = lines.firstIndex { $0.name.replacingOccurrences(of: " = ", with: "=") == name }
+            return series
         }
     }
 }

@@ -13,6 +13,8 @@ public struct PlotSeries: Sendable {
     /// at index `matches`, or grey when it matches none.
     public var reference: Bool = false
     public var matches: Int? = nil
+    /// A fixed colour (Figure 4: bias-corrected red, uncorrected green), instead of the palette's.
+    public var color: String? = nil
     public init(name: String, points: [(x: Double, y: Double)], diverged: Bool = false) {
         self.name = name
         self.points = points
@@ -31,6 +33,8 @@ public struct PlotPanel: Sendable {
     public var xMin: Double? = nil
     public var xMax: Double? = nil
     public var series: [PlotSeries]
+    /// The row of a grid of panels (Figure 4's layout); panels without one sit side by side.
+    public var gridRow: Int? = nil
     public init(title: String, xLabel: String, yLabel: String, logY: Bool, series: [PlotSeries]) {
         self.title = title
         self.xLabel = xLabel
@@ -48,14 +52,24 @@ public enum SVGPlot {
                           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
     public static func render(_ panels: [PlotPanel]) -> String {
-        let total = width * Double(panels.count)
+        // Panels with a grid row go in rows (in order of first appearance), the others in one row.
+        var rows: [Int?] = [], place: [(column: Int, row: Int)] = []
+        var filled: [Int] = []
+        for panel in panels {
+            if !rows.contains(panel.gridRow) { rows.append(panel.gridRow); filled.append(0) }
+            let r = rows.firstIndex(of: panel.gridRow)!
+            place.append((filled[r], r))
+            filled[r] += 1
+        }
+        let total = width * Double(filled.max() ?? 1), tall = height * Double(max(1, rows.count))
         var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(total))" height="\(fmt(height))" viewBox="0 0 \(fmt(total)) \(fmt(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(total))" height="\(fmt(tall))" viewBox="0 0 \(fmt(total)) \(fmt(tall))" font-family="Helvetica, Arial, sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
 
         """
         for (i, panel) in panels.enumerated() {
-            svg += "<g transform=\"translate(\(fmt(Double(i) * width)),0)\">\n" + renderPanel(panel) + "</g>\n"
+            let x = Double(place[i].column) * width, y = Double(place[i].row) * height
+            svg += "<g transform=\"translate(\(fmt(x)),\(fmt(y)))\">\n" + renderPanel(panel) + "</g>\n"
         }
         return svg + "</svg>\n"
     }
@@ -165,8 +179,8 @@ public enum SVGPlot {
     /// the series it matches, dashed.
     static func style(_ p: PlotPanel, _ i: Int) -> (color: String, dash: String) {
         let series = p.series[i]
-        guard series.reference else { return (palette[i % palette.count], dashes(i)) }
-        let color = series.matches.map { palette[$0 % palette.count] } ?? "#777777"
+        guard series.reference else { return (series.color ?? palette[i % palette.count], dashes(i)) }
+        let color = series.matches.map { p.series[$0].color ?? palette[$0 % palette.count] } ?? "#777777"
         return (color, " stroke-dasharray=\"4,3\" stroke-opacity=\"0.8\"")
     }
 

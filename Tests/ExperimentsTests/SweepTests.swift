@@ -183,3 +183,42 @@ let tuneConfig = """
     let half = try Points.plan(c, problem: problem, shard: .all, outRoot: out.path)
     #expect(half.remainingEpochs == half.todo.count * c.training.epochs && half.todo.count == plan.todo.count / 2)
 }
+
+/// The paper's Figure 4 layout: a row per β1, columns β2 after the first read epoch, then after
+/// the second; bias-corrected lines red, uncorrected green; the paper's points as markers in the
+/// colour of the line of the same setting.
+@Test func figure4SweepsPlotInThePapersGrid() throws {
+    let config = """
+    {"name": "f4", "dataset": {"name": "quadratic", "curvatures": [10, 1], "init": [1, 1]},
+     "training": {"epochs": 4, "eval_every_epochs": 2}, "arms": [{"name": "adam", "optimizer": "adam"}],
+     "sweep": {"arm": "adam", "grid": {"beta1": [0, 0.9], "beta2": [0.99, 0.999, 0.9999], "lr": [0.001, 0.01],
+               "bias_correction": [true, false]}, "read_epochs": [2, 4]},
+     "plot": {"paper_figure": "4", "y_min": 0, "y_max": 2}}
+    """
+    let c = try ExperimentConfig.parse(JSON.parse(config))
+    let out = TemporaryDirectory()
+    _ = try Points.run(c, problem: try c.loadProblem(dataDirectory: ""), shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    _ = try Points.collect(directory: out.file("f4"))
+    let paper = try CSVTable.parse("""
+    figure,panel,series,x,y,above
+    4,epochs=2 beta1=0.9 beta2=0.999,bias_correction=false,0.01,1.5,
+    4,epochs=2 beta1=0.9 beta2=0.999,bias_correction=false,0.001,,140
+    4,epochs=4 beta1=0 beta2=0.99,bias_correction=true,0.001,0.5,
+    """, path: "f.csv")
+    let panels = try #require(try ResultsPlot.sweepPanels(directory: out.file("f4"), epoch: nil, paper: paper))
+    #expect(panels.map(\.title) == [
+        "beta1 = 0, beta2 = 0.99, 2 epochs", "beta1 = 0, beta2 = 0.999, 2 epochs", "beta1 = 0, beta2 = 0.9999, 2 epochs",
+        "beta1 = 0, beta2 = 0.99, 4 epochs", "beta1 = 0, beta2 = 0.999, 4 epochs", "beta1 = 0, beta2 = 0.9999, 4 epochs",
+        "beta1 = 0.9, beta2 = 0.99, 2 epochs", "beta1 = 0.9, beta2 = 0.999, 2 epochs", "beta1 = 0.9, beta2 = 0.9999, 2 epochs",
+        "beta1 = 0.9, beta2 = 0.99, 4 epochs", "beta1 = 0.9, beta2 = 0.999, 4 epochs", "beta1 = 0.9, beta2 = 0.9999, 4 epochs"])
+    #expect(panels.map(\.gridRow) == Array(repeating: 0, count: 6) + Array(repeating: 1, count: 6))
+    #expect(panels[0].series.map(\.color) == ["#d62728", "#2ca02c"])
+    // The paper's points: the drawn one as a marker matched to the uncorrected line; the one
+    // above the axis is left out.
+    let marked = panels[7].series.filter(\.reference)
+    #expect(marked.map(\.name) == ["paper: bias_correction=false"] && marked[0].matches == 1)
+    #expect(marked[0].points.count == 1 && marked[0].points[0].x == -2 && marked[0].points[0].y == 1.5)
+    #expect(panels[3].series.filter(\.reference).map(\.matches) == [0])
+    let svg = SVGPlot.render(panels)
+    #expect(isWellFormedXML(svg) && svg.contains("height=\"840.0\"") && svg.contains("translate(2800.0,420.0)"))
+}
