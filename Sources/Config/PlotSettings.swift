@@ -23,6 +23,9 @@ public struct PlotSettings: Sendable, Equatable {
 
     public struct Panel: Sendable, Equatable {
         public var title: String? = nil
+        /// The column this panel draws (Figure 2 (a): the training cost with dropout, then the
+        /// loss without it).
+        public var column: String? = nil
         public var logY: Bool? = nil
         public var x: String? = nil
         public var xMin: Double? = nil, xMax: Double? = nil, yMin: Double? = nil, yMax: Double? = nil
@@ -61,6 +64,10 @@ public struct PlotSettings: Sendable, Equatable {
                 var pr = try ObjectReader(item, path: path)
                 var panel = Panel()
                 panel.title = try pr.string("title")
+                if let c = try pr.string("column") {
+                    guard columns.contains(c) else { throw ConfigError(path: "\(path).column", "must be one of \(columns.joined(separator: ", ")), got \"\(c)\"") }
+                    panel.column = c
+                }
                 panel.logY = try pr.bool("log_y")
                 if let x = try pr.string("x") {
                     try checkX(x, path: "\(path).x")
@@ -73,7 +80,7 @@ public struct PlotSettings: Sendable, Equatable {
                 if let lo = panel.xMin, let hi = panel.xMax, lo >= hi { throw ConfigError(path: "\(path).x_max", "must be greater than x_min") }
                 if let lo = panel.yMin, let hi = panel.yMax, lo >= hi { throw ConfigError(path: "\(path).y_max", "must be greater than y_min") }
                 if panel.logY ?? p.logY, let lo = panel.yMin ?? p.yMin, lo <= 0 { throw ConfigError(path: "\(path).y_min", "must be > 0 on a log axis") }
-                try pr.finish("panel", allowed: ["title", "log_y", "x", "x_min", "x_max", "y_min", "y_max"])
+                try pr.finish("panel", allowed: ["title", "column", "log_y", "x", "x_min", "x_max", "y_min", "y_max"])
                 return panel
             }
         }
@@ -86,6 +93,7 @@ public struct PlotSettings: Sendable, Equatable {
     /// These settings with one panel's overrides applied.
     public func applying(_ panel: Panel) -> PlotSettings {
         var s = self
+        s.column = panel.column ?? column
         s.logY = panel.logY ?? logY
         s.x = panel.x ?? x
         s.xMin = panel.xMin ?? xMin
@@ -105,6 +113,7 @@ public struct PlotSettings: Sendable, Equatable {
             pairs.append(("panels", .array(panels.map { panel in
                 var q: [(String, JSON)] = []
                 if let t = panel.title { q.append(("title", .string(t))) }
+                if let c = panel.column { q.append(("column", .string(c))) }
                 if let l = panel.logY { q.append(("log_y", .bool(l))) }
                 if let x = panel.x { q.append(("x", .string(x))) }
                 for (key, value) in [("x_min", panel.xMin), ("x_max", panel.xMax), ("y_min", panel.yMin), ("y_max", panel.yMax)] {

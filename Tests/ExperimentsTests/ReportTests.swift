@@ -221,3 +221,26 @@ func sweepClaimErrorsNameTheirJSONPath(_ c: (String, String, String)) throws {
     #expect(section.outcomes.map { $0.outcome.verdict } == [.pass, .pass])
     #expect(!section.panels.isEmpty)
 }
+
+/// Figure 2 (a)'s two panels: each plot panel may draw its own column.
+@Test func plotPanelsMayDrawTheirOwnColumn() throws {
+    let dir = TemporaryDirectory()
+    try Fixtures.writeMNIST(to: dir.file("m"), train: 40, test: 20)
+    let config = """
+    {"name": "two-columns", "dataset": {"name": "mnist", "path": "m"}, "model": {"kind": "logistic-regression"},
+     "training": {"epochs": 2, "batch_size": 16, "log_every": 0}, "arms": [{"name": "adam", "optimizer": "adam"}],
+     "plot": {"column": "train_loss", "panels": [{"title": "cost"}, {"title": "loss", "column": "eval_train_loss"}]}}
+    """
+    let c = try ExperimentConfig.parse(JSON.parse(config))
+    _ = try ResultsFolder.write(c, files: [], results: try run(config, dataDirectory: dir.path), outRoot: dir.path, threads: 1, started: Date())
+    let panels = try ResultsPlot.panels(directory: dir.file("two-columns")) { _ in }
+    #expect(panels.map(\.yLabel) == ["train loss", "eval train loss"])
+    // Epoch rows only (log_every 0): train_loss is each epoch's mean minibatch cost.
+    #expect(panels[0].series[0].points.map(\.x) == [1, 2] && panels[1].series[0].points.map(\.x) == [0, 1, 2])
+    do {
+        _ = try ExperimentConfig.parse(JSON.parse(config.replacingOccurrences(of: "\"column\": \"eval_train_loss\"", with: "\"column\": \"accuracy\"")))
+        Issue.record("a bad panel column was accepted")
+    } catch let e as ConfigError {
+        #expect(e.path == "plot.panels[1].column" && e.message.contains("must be one of"))
+    }
+}
