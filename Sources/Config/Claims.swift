@@ -8,6 +8,7 @@
 //   {"kind": "order", "series": ["adam", "rmsprop", "sgd-nesterov"], "epoch": 20}   ascending
 //   {"kind": "range", "series": "adam", "epoch": 10, "min": 100, "max": 110}
 //   {"kind": "reaches-first", "series": "adam", "other": "sgd-nesterov", "target": 0.3}   no later than
+//                                                      ("x": "wall_seconds": by measured time)
 //   {"kind": "never-diverges", "series": "adam"}                      (no series: every arm)
 //   {"kind": "best-point", "where": {"beta1": 0.9}, "epoch": 10, "hyperparameter": "lr", "min": 1e-4, "max": 3e-3}
 //   {"kind": "breaks-down", "where": {"bias_correction": false, "beta2": 0.9999},
@@ -39,6 +40,8 @@ public struct Claim: Sendable, Equatable {
     public var min: Double?
     public var max: Double?
     public var target: Double?
+    /// reaches-first: "epoch" (default) or "wall_seconds" (each arm's measured time, timings.csv).
+    public var x: String = "epoch"
     /// best-point and breaks-down: hyperparameter values selecting sweep points.
     public var selection: [(key: String, value: String)]
     public var holds: [(key: String, value: String)]
@@ -69,7 +72,7 @@ public struct Claim: Sendable, Equatable {
         }
         let quote = try r.string("quote") ?? ""
         var claim = Claim(kind: kind, quote: quote, series: [], among: [], epoch: nil, column: nil, min: nil, max: nil,
-                          target: nil, selection: [], holds: [], hyperparameter: nil, factor: 1, json: json)
+                          target: nil, x: "epoch", selection: [], holds: [], hyperparameter: nil, factor: 1, json: json)
 
         func arm(_ name: String, _ at: String) throws -> String {
             guard arms.contains(name) else {
@@ -132,7 +135,13 @@ public struct Claim: Sendable, Equatable {
                 throw ConfigError(path: r.at("series"), "a reaches-first claim needs one \"series\" and one \"other\" arm")
             }
             claim.target = try required(try r.number("target"), "target", "the value both arms race to")
-            allowed += ["series", "other", "target"]
+            if let x = try r.string("x") {
+                guard ["epoch", "wall_seconds"].contains(x) else {
+                    throw ConfigError(path: r.at("x"), "must be \"epoch\" or \"wall_seconds\", got \"\(x)\"")
+                }
+                claim.x = x
+            }
+            allowed += ["series", "other", "target", "x"]
         case .neverDiverges:
             claim.series = try names("series")
             allowed.append("series")

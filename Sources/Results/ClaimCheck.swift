@@ -14,13 +14,16 @@ public struct ClaimOutcome: Sendable, Equatable {
 public struct ClaimChecker {
     let curves: CSVTable
     let summary: CSVTable?
+    /// timings.csv, for claims on the wall-time axis.
+    var timings: CSVTable? = nil
     let arms: [String]
     let defaultColumn: String
 
     /// `arms`: every arm of the run in order; `defaultColumn`: the plot's column.
-    public init(curves: CSVTable, summary: CSVTable?, arms: [String], defaultColumn: String) {
+    public init(curves: CSVTable, summary: CSVTable?, timings: CSVTable? = nil, arms: [String], defaultColumn: String) {
         self.curves = curves
         self.summary = summary
+        self.timings = timings
         self.arms = arms
         self.defaultColumn = defaultColumn
     }
@@ -118,13 +121,23 @@ public struct ClaimChecker {
     func reachesFirst(_ claim: Claim) -> ClaimOutcome {
         let column = claim.column ?? defaultColumn, target = claim.target!
         let a = claim.series[0], b = claim.series[1]
-        let ca = curve(a, column: column), cb = curve(b, column: column)
+        var ca = curve(a, column: column), cb = curve(b, column: column)
         guard !ca.isEmpty, !cb.isEmpty else {
             return ClaimOutcome(verdict: .noData, evidence: "no \(column) curve for \(ca.isEmpty ? a : b)")
         }
+        let wall = claim.x == "wall_seconds"
+        if wall {
+            guard let ta = wallClock(a), let tb = wallClock(b) else {
+                return ClaimOutcome(verdict: .noData, evidence: "no timings.csv with wall_seconds for \(a) and \(b)")
+            }
+            // Each epoch's point at the arm's measured time to the end of that epoch.
+            ca = ca.compactMap { p in ta(p.epoch).map { ($0, p.value) } }
+            cb = cb.compactMap { p in tb(p.epoch).map { ($0, p.value) } }
+        }
         let ea = ca.first { $0.value <= target }?.epoch, eb = cb.first { $0.value <= target }?.epoch
         func when(_ arm: String, _ e: Double?, _ c: [(epoch: Double, value: Double)]) -> String {
-            e.map { "\(arm) at epoch \(fmt($0))" } ?? "\(arm) never (lowest \(fmt(c.map(\.value).min()!)))"
+            e.map { wall ? "\(arm) after \(fmt($0.rounded())) s" : "\(arm) at epoch \(fmt($0))" }
+                ?? "\(arm) never (lowest \(fmt(c.map(\.value).min() ?? .nan)))"
         }
         let text = "\(column) <= \(fmt(target)): \(when(a, ea, ca)), \(when(b, eb, cb))"
         switch (ea, eb) {
@@ -151,6 +164,26 @@ public struct ClaimChecker {
         }
         if !missing.isEmpty { return ClaimOutcome(verdict: .noData, evidence: "no summary for \(missing.joined(separator: ", "))") }
         return ClaimOutcome(verdict: .pass, evidence: "\(pool.count) of \(pool.count) arm(s) finished without a non-finite loss")
+    }
+
+    /// Epoch → the arm's wall seconds to the end of that epoch (timings.csv: per-epoch
+    /// wall_seconds summed, seeds averaged; epoch 0 is 0 s).
+    func wallClock(_ arm: String) -> ((Double) -> Double?)? {
+        guard let timings, let a = timings.header.firstIndex(of: "arm"), let e = timings.header.firstIndex(of: "epoch"),
+              let w = timings.header.firstIndex(of: "wall_seconds") else { return nil }
+        var perEpoch: [Double: (Double, Int)] = [:]
+        for row in timings.rows where row[a] == arm {
+            guard let epoch = Double(row[e]), let seconds = Double(row[w]) else { continue }
+            let s = perEpoch[epoch] ?? (0, 0)
+            perEpoch[epoch] = (s.0 + seconds, s.1 + 1)
+        }
+        guard !perEpoch.isEmpty else { return nil }
+        var cumulative: [Double: Double] = [0: 0], total = 0.0
+        for epoch in perEpoch.keys.sorted() {
+            total += perEpoch[epoch]!.0 / Double(perEpoch[epoch]!.1)
+            cumulative[epoch] = total
+        }
+        return { cumulative[$0] }
     }
 
     // MARK: - Sweeps (summary.csv)

@@ -27,10 +27,11 @@ public enum Report {
         }
         let curves = try CSVTable.read(path("curves.csv"))
         let summary = try? CSVTable.read(path("summary.csv"))
+        let timings = try? CSVTable.read(path("timings.csv"))
         let settings = config.plot ?? PlotSettings()
         let panels = try ResultsPlot.figurePanels(directory: directory, paper: paper, epoch: nil) { _ in }
         let arms = config.runArms.map(\.name)
-        let checker = ClaimChecker(curves: curves, summary: summary, arms: arms, defaultColumn: settings.column)
+        let checker = ClaimChecker(curves: curves, summary: summary, timings: timings, arms: arms, defaultColumn: settings.column)
         let outcomes = config.claims.map { ($0, checker.check($0)) }
 
         var md: [String] = ["## \(config.name)", ""]
@@ -107,7 +108,8 @@ public enum Report {
             return "\(c.series[0]) \(c.kind.rawValue) \(column) at epoch \(c.epoch!)" + (c.among.isEmpty ? "" : " among \(c.among.joined(separator: ", "))")
         case .order: return "\(c.series.joined(separator: " < ")) in \(column) at epoch \(c.epoch!)"
         case .range: return "\(c.series[0]) \(column) at epoch \(c.epoch!) in [\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]"
-        case .reachesFirst: return "\(c.series[0]) reaches \(column) \(fmt(c.target!)) no later than \(c.series[1])"
+        case .reachesFirst:
+            return "\(c.series[0]) reaches \(column) \(fmt(c.target!)) no later than \(c.series[1])" + (c.x == "wall_seconds" ? " in wall time" : "")
         case .neverDiverges: return c.series.isEmpty ? "no arm diverges" : "\(c.series.joined(separator: ", ")) never diverge(s)"
         case .bestPoint:
             return "best \(c.hyperparameter!) (\(c.selection.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))) at epoch \(c.epoch!) in [\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]"

@@ -84,6 +84,26 @@ e,1,ok,0.1,true,0.35,0.3
 f,1,ok,0.1,false,1.2,1.3
 """
 
+/// reaches-first on the wall-time axis: epoch e at the arm's summed wall seconds (timings.csv).
+@Test func reachesFirstByWallTimeUsesEachArmsMeasuredSeconds() throws {
+    let timings = try CSVTable.parse("""
+    arm,seed,epoch,wall_seconds
+    adam,1,1,10
+    adam,1,2,10
+    sgd,1,1,3
+    sgd,1,2,3
+    """, path: "t.csv")
+    let c = ClaimChecker(curves: try CSVTable.parse(claimCurves, path: "c.csv"), summary: nil, timings: timings,
+                         arms: ["adam", "sgd", "adagrad"], defaultColumn: "eval_train_loss")
+    // By epoch adam reaches 0.5 first (epoch 1 against 2); by time sgd does (6 s against 10 s).
+    let byEpoch = c.check(try claim(#"{"kind": "reaches-first", "series": "adam", "other": "sgd", "target": 0.5}"#))
+    let byTime = c.check(try claim(#"{"kind": "reaches-first", "series": "adam", "other": "sgd", "target": 0.5, "x": "wall_seconds"}"#))
+    #expect(byEpoch.verdict == .pass && byTime.verdict == .fail)
+    #expect(byTime.evidence == "eval_train_loss <= 0.5: adam after 10 s, sgd after 6 s", "\(byTime.evidence)")
+    let noTimings = ClaimChecker(curves: try CSVTable.parse(claimCurves, path: "c.csv"), summary: nil, arms: ["adam", "sgd"], defaultColumn: "eval_train_loss")
+    #expect(noTimings.check(try claim(#"{"kind": "reaches-first", "series": "adam", "other": "sgd", "target": 0.5, "x": "wall_seconds"}"#)).verdict == .noData)
+}
+
 @Test(arguments: [
     (#"{"kind": "best-point", "where": {"bias_correction": true}, "epoch": 10, "hyperparameter": "lr", "min": 0.003, "max": 0.03}"#,
      "PASS", "lr=0.01, eval_train_loss 0.3; inside [0.003, 0.03]"),
@@ -121,6 +141,7 @@ func everySweepClaimKindPassesAndFails(_ c: (String, String, String)) throws {
     (#"{"kind": "range", "series": "adam", "epoch": 1, "min": 2, "max": 1}"#, "claims[0].min", "is more than max"),
     (#"{"kind": "reaches-first", "series": "adam", "target": 1}"#, "claims[0].series", "one \"series\" and one \"other\""),
     (#"{"kind": "reaches-first", "series": "adam", "other": "sgd"}"#, "claims[0].target", "is required"),
+    (#"{"kind": "reaches-first", "series": "adam", "other": "sgd", "target": 1, "x": "iteration"}"#, "claims[0].x", "must be \"epoch\" or \"wall_seconds\""),
     (#"{"kind": "lowest", "series": "adam", "epoch": 1, "column": "accuracy"}"#, "claims[0].column", "must be one of"),
     (#"{"kind": "lowest", "series": "adam", "epoch": 1, "factor": 2}"#, "claims[0].factor", "unknown key for a lowest claim"),
     (#"{"kind": "best-point", "epoch": 1, "hyperparameter": "lr", "min": 1}"#, "claims[0].kind", "has no \"sweep\""),
