@@ -163,15 +163,10 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func apply(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
         var i = 0
-        while i + 16 <= n {
-            store16(f(load16(x + i)), out + i)
+        while i < n {
+            let lanes = min(16, n - i)
+            store16(f(load16(x + i, count: lanes)), out + i, count: lanes)
             i += 16
-        }
-        if i < n {
-            var v = V()
-            for j in 0..<(n - i) { v[j] = x[i + j] }
-            let y = f(v)
-            for j in 0..<(n - i) { out[i + j] = y[j] }
         }
     }
 }

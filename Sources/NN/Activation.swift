@@ -33,14 +33,6 @@ public enum Activation: String, Sendable, CaseIterable {
         }
     }
 
-    /// f(z) for one value: lane 0 of the vector form, so scalar and vector paths agree.
-    @inline(__always)
-    func forward(_ z: Float) -> Float { forward(Vec16(repeating: z))[0] }
-
-    /// f'(z) for one value.
-    @inline(__always)
-    func derivative(_ z: Float) -> Float { derivative(Vec16(repeating: z))[0] }
-
     /// out[i] = f(z[i] + bias[i]) (⊙ mask[i] when given) for i < n, and z[i] += bias[i]
     /// in place: one pass for a dense layer's bias, activation and dropout.
     @inline(__always)
