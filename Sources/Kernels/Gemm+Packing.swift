@@ -55,15 +55,20 @@ extension GemmBlocking {
         while j < nc {
             let cols = min(nr, nc - j)
             if s.transB {
-                // op(B)[p, c] = B[c, p]: rows of B run along k; transpose 16 x 16 blocks.
-                var p = 0
-                while p + 16 <= kc {
-                    for half in 0..<2 {
+                // op(B)[p, c] = B[c, p]: rows of B run along k; transpose 16 x 16 blocks, one
+                // half-panel of 16 rows of B after the other (16 read streams, not 32: the
+                // hardware prefetchers keep up with 16; 128x1000x784 N,T on Zen 2, one thread: 62 -> 70 GFLOP/s).
+                let whole = kc / 16 * 16
+                for half in 0..<2 {
+                    let rows = max(0, min(16, cols - half * 16))
+                    var p = 0
+                    while p < whole {
                         transpose16x16(b + (j0 + j + half * 16) * ldb + p0 + p, srcStride: ldb,
-                                       rows: max(0, min(16, cols - half * 16)), out + p * nr + half * 16, dstStride: nr)
+                                       rows: rows, out + p * nr + half * 16, dstStride: nr)
+                        p += 16
                     }
-                    p += 16
                 }
+                var p = whole
                 while p < kc {
                     for c in 0..<nr { out[p * nr + c] = c < cols ? b[(j0 + j + c) * ldb + p0 + p] : 0 }
                     p += 1
