@@ -52,7 +52,9 @@ test-slurm: build
 # The reproduction report (adam-bench report) of the committed figure results: docs/report.md,
 # and the same text between the report markers of README.md; plots as docs/report-NAME.svg.
 REPORT_DIRS = results/paper/figure1-left/mnist-logreg results/paper/figure1-right/imdb-logreg \
-              results/paper/figure2b/mnist-mlp-sfo $(patsubst %/manifest.json,%,$(wildcard results/paper/figure3/cifar10-cnn/manifest.json))
+              results/paper/figure2b/mnist-mlp-sfo \
+              $(patsubst %/manifest.json,%,$(wildcard results/paper/figure2a/mnist-mlp-dropout/manifest.json \
+                results/paper/figure3/cifar10-cnn/manifest.json results/paper/figure4/vae-bias-correction/manifest.json))
 report: build
 	$(BIN) report $(REPORT_DIRS) -o docs/report.md
 	$(BIN) report $(REPORT_DIRS) -o README.md --images docs

@@ -238,7 +238,9 @@ enum HelpText {
                         the arm is replaced by every combination of the values (see help sweep)
         tune            {"grid": {"lr": [..]}, "select": "final_eval_train_loss"}: every arm runs the grid;
                         curves.csv and summary.csv show each arm's best point (diverged points rank
-                        last, seeds averaged), tuning.csv the whole grid
+                        last, seeds averaged), tuning.csv the whole grid. "arm_grids": {"adadelta":
+                        {"lr": [0.3, 1, 3]}, ..} gives arms their own grids (then "grid" is needed only
+                        for the arms without one). Values added to a grid later reuse the finished points
         plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..,
                          "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x", "x_min", "x_max", "y_min",
                          "y_max"}, ..], "paper_figure": "3", "paper_shift": 1} (see help plot)

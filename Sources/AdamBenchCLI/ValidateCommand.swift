@@ -48,10 +48,18 @@ enum ValidateCommand {
         lines.append("  logging     " + (t.logEvery > 0 ? "every \(t.logEvery) iterations and " : "") + "evaluation every \(t.evalEveryEpochs) epoch(s)")
         lines.append("  checkpoints " + (t.checkpointEveryEpochs > 0 ? "every \(t.checkpointEveryEpochs) epoch(s)" : "off")
                      + (t.saveParams ? "; final parameters saved to params/" : ""))
+        if let tune = c.tune {
+            lines.append("  tune        select \(tune.select): \(c.runArms.count) arms, \(c.runArms.count * t.seeds.count) points with the seeds")
+            for arm in c.arms {
+                let grid = tune.grid(for: arm.name).map { "\($0.key) {\($0.values.map(\.description).joined(separator: ", "))}" }
+                lines.append("              \(arm.name): " + grid.joined(separator: " x "))
+            }
+        }
         if let sweep = c.sweep {
             let sizes = sweep.grid.map { "\($0.key) (\($0.values.count))" }.joined(separator: " x ")
             lines.append("  sweep       \(sweep.arm) over \(sizes): \(c.runArms.count) arms, \(c.runArms.count * t.seeds.count) points with the seeds")
         }
+        lines.append("  points      \(ExperimentRunner.points(c).count) (arms that run x seeds; --shard I/N runs those with index mod N = I)")
         lines.append("  arms (\(c.arms.count)):")
         let width = c.arms.map(\.name.count).max() ?? 0
         for arm in c.arms {

@@ -4,40 +4,87 @@
 import Optim
 
 public struct TuneConfig: Sendable, Equatable {
+    /// The grid every arm runs, unless it has its own in `armGrids` (empty when every arm has).
     public var grid: [GridAxis]
+    /// Grids of single arms, by arm name, in the config's order: optimizers whose good rates lie
+    /// decades apart (AdaDelta near 1, Adam near 1e-4) each get their own.
+    public var armGrids: [(arm: String, grid: [GridAxis])] = []
     /// A summary.csv column; accuracy is maximised, everything else minimised.
     public var select: String
+
+    public init(grid: [GridAxis], armGrids: [(arm: String, grid: [GridAxis])] = [], select: String) {
+        self.grid = grid
+        self.armGrids = armGrids
+        self.select = select
+    }
+
+    public static func == (a: TuneConfig, b: TuneConfig) -> Bool {
+        a.grid == b.grid && a.select == b.select
+            && a.armGrids.map(\.arm) == b.armGrids.map(\.arm) && a.armGrids.map(\.grid) == b.armGrids.map(\.grid)
+    }
+
+    /// The grid the arm named `arm` runs.
+    public func grid(for arm: String) -> [GridAxis] {
+        armGrids.first(where: { $0.arm == arm })?.grid ?? grid
+    }
 
     static let selectable = ["final_train_loss", "final_eval_train_loss", "final_test_loss", "final_test_accuracy",
                              "best_train_loss", "best_eval_train_loss", "best_test_loss", "best_test_accuracy"]
 
     package static func parse(_ json: JSON, arms: [ArmConfig]) throws -> TuneConfig {
         var r = try ObjectReader(json, path: "tune")
-        // Every arm's optimizer must take each key, with every value in its range.
-        let grid = try parseGrid(r.raw("grid"), path: "tune.grid") { key in
-            try arms.map { arm in
-                guard let h = Optimizers.named(arm.optimizer)!.hyperparameters.first(where: { $0.name == key }) else {
-                    throw ConfigError(path: "tune.grid.\(key)", "is not a hyperparameter of \(arm.optimizer) (arm \(arm.name)); tune only keys every arm's optimizer takes")
+        var armGrids: [(arm: String, grid: [GridAxis])] = []
+        if let perArm = r.raw("arm_grids") {
+            guard case .object(let pairs) = perArm, !pairs.isEmpty else {
+                throw ConfigError(path: "tune.arm_grids", "must be an object of arm name: grid, e.g. {\"adam\": {\"lr\": [1e-4, 1e-3]}}")
+            }
+            for (name, gridJSON) in pairs {
+                guard let arm = arms.first(where: { $0.name == name }) else {
+                    throw ConfigError(path: "tune.arm_grids.\(name)", "no arm named \"\(name)\" (arms: \(arms.map(\.name).joined(separator: ", ")))")
                 }
-                return h
+                let spec = Optimizers.named(arm.optimizer)!
+                let grid = try parseGrid(gridJSON, path: "tune.arm_grids.\(name)") { key in
+                    guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
+                        throw ConfigError(path: "tune.arm_grids.\(name).\(key)", "is not a hyperparameter of \(arm.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))")
+                    }
+                    return [h]
+                }
+                armGrids.append((name, grid))
+            }
+        }
+        // The shared grid: every arm without its own grid runs it, so its keys must suit each of them.
+        let shared = arms.filter { arm in !armGrids.contains(where: { $0.arm == arm.name }) }
+        var grid: [GridAxis] = []
+        if r.raw("grid") != nil || !shared.isEmpty {
+            grid = try parseGrid(r.raw("grid"), path: "tune.grid") { key in
+                try shared.map { arm in
+                    guard let h = Optimizers.named(arm.optimizer)!.hyperparameters.first(where: { $0.name == key }) else {
+                        throw ConfigError(path: "tune.grid.\(key)", "is not a hyperparameter of \(arm.optimizer) (arm \(arm.name)); tune only keys every arm's optimizer takes, or give the arm its own grid in tune.arm_grids")
+                    }
+                    return h
+                }
             }
         }
         let select = try r.string("select") ?? "final_eval_train_loss"
         guard selectable.contains(select) else {
             throw ConfigError(path: "tune.select", "must be one of \(selectable.joined(separator: ", ")), got \"\(select)\"")
         }
-        try r.finish("tune", allowed: ["grid", "select"])
-        return TuneConfig(grid: grid, select: select)
+        try r.finish("tune", allowed: ["grid", "arm_grids", "select"])
+        return TuneConfig(grid: grid, armGrids: armGrids, select: select)
     }
 
     var json: JSON {
-        .object([("grid", gridJSON(grid)), ("select", .string(select))])
+        var pairs: [(String, JSON)] = []
+        if !grid.isEmpty { pairs.append(("grid", gridJSON(grid))) }
+        if !armGrids.isEmpty { pairs.append(("arm_grids", .object(armGrids.map { ($0.arm, gridJSON($0.grid)) }))) }
+        pairs.append(("select", .string(select)))
+        return .object(pairs)
     }
 }
 
 public enum Tuner {
     /// Every grid point of every arm, named like sweep points: adam[lr=0.001].
     public static func points(_ config: ExperimentConfig, _ tune: TuneConfig) -> [ArmConfig] {
-        config.arms.flatMap { SweepConfig(arm: $0.name, grid: tune.grid, readEpochs: []).points(of: $0) }
+        config.arms.flatMap { SweepConfig(arm: $0.name, grid: tune.grid(for: $0.name), readEpochs: []).points(of: $0) }
     }
 }

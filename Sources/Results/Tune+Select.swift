@@ -7,26 +7,28 @@ extension Tuner {
     /// Returns the best points' results renamed to their arms, and the grid's summary rows.
     public static func select(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult]) -> [ArmResult] {
         let seeds = config.training.seeds.count
-        let perArm = tune.grid.reduce(1) { $0 * $1.values.count }
         let maximise = tune.select.hasSuffix("accuracy")
         var chosen: [ArmResult] = []
-        for (a, arm) in config.arms.enumerated() {
+        var first = 0  // the arm's first point
+        for arm in config.arms {
+            let perArm = tune.grid(for: arm.name).reduce(1) { $0 * $1.values.count }
             var best: (score: Double, index: Int)? = nil
-            for p in 0..<perArm {
-                let results = (0..<seeds).map { all[(a * perArm + p) * seeds + $0] }
+            for p in first..<(first + perArm) {
+                let results = (0..<seeds).map { all[p * seeds + $0] }
                 // A point that diverged for any seed, or has no value, ranks last.
                 let values = results.map { score($0, tune.select) }
                 guard results.allSatisfy({ $0.status == .ok }), values.allSatisfy({ $0 != nil && $0!.isFinite }) else { continue }
                 let mean = values.map { $0! }.reduce(0, +) / Double(seeds)
                 let key = maximise ? -mean : mean
-                if best == nil || key < best!.score { best = (key, a * perArm + p) }
+                if best == nil || key < best!.score { best = (key, p) }
             }
-            let index = best?.index ?? a * perArm  // all diverged: report the first point, diverged
+            let index = best?.index ?? first  // all diverged: report the first point, diverged
             for s in 0..<seeds {
                 var r = all[index * seeds + s]
                 r.arm.name = arm.name
                 chosen.append(r)
             }
+            first += perArm
         }
         return chosen
     }

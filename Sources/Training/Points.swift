@@ -61,11 +61,20 @@ public enum Points {
         try OutputFiles.writeAtomically(record.rendered() + "\n", to: (dir as NSString).appendingPathComponent("config.json"))
         let all = ExperimentRunner.points(config)
         var todo: [Int] = [], damaged: [Int] = [], skipped = 0, remaining = 0, fingerprints: [Int: String] = [:]
+        var finished: [String: String]? = nil  // fingerprint -> a whole point file's text, read when first needed
         for i in stride(from: shard.index, to: all.count, by: shard.count) {
             let fp = config.fingerprint(all[i].arm, seed: all[i].seed, files: files)
             let file = pointPath(dir, i)
             if FileInput.exists(file) {
                 do { if try readPoint(file).fingerprint == fp { skipped += 1; continue } } catch { damaged.append(i) }
+            }
+            // A grid that grew shifts the indices of the points after the new values: a point
+            // finished under another index is taken over, not trained again.
+            if finished == nil { finished = finishedPoints(in: dir) }
+            if let text = finished![fp], (try? adopt(text, as: i, of: all.count, at: file)) != nil {
+                damaged.removeAll { $0 == i }
+                skipped += 1
+                continue
             }
             todo.append(i)
             fingerprints[i] = fp
@@ -175,6 +184,32 @@ public enum Points {
     }
 
     // MARK: - Point files
+
+    /// The text of every whole point file in dir, by fingerprint: read at once, so that taking
+    /// one over (which overwrites another index's file) cannot change what a later one reads.
+    static func finishedPoints(in dir: String) -> [String: String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [:] }
+        var byFingerprint: [String: String] = [:]
+        for name in names.sorted() where name.hasSuffix(".point") && !name.hasPrefix(".") {
+            let path = (dir as NSString).appendingPathComponent(name)
+            guard let p = try? readPoint(path), byFingerprint[p.fingerprint] == nil,
+                  let bytes = try? FileInput.read(path, limit: FileInput.resultLimit) else { continue }
+            byFingerprint[p.fingerprint] = String(decoding: bytes, as: UTF8.self)
+        }
+        return byFingerprint
+    }
+
+    /// Writes a point file's text as point `index` of `total` at `path`: its first line
+    /// renumbered, its end line recomputed, and read back to check that it is whole.
+    static func adopt(_ text: String, as index: Int, of total: Int, at path: String) throws {
+        guard let firstEnd = text.firstIndex(of: "\n"), let endLine = text.dropLast().lastIndex(of: "\n") else {
+            throw OutputError(path: path, problem: "the point taken over is not a point file")
+        }
+        let body = "# adam-bench point \(index) of \(total)" + text[firstEnd...endLine]
+        let bytes = Array(body.utf8)
+        try OutputFiles.writeAtomically(body + "# end \(Checksum64.hex(bytes)) \(bytes.count)\n", to: path)
+        _ = try readPoint(path)
+    }
 
     struct StoredPoint {
         var fingerprint: String

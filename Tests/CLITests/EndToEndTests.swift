@@ -75,6 +75,8 @@ func workspace() throws -> TemporaryDirectory {
     #expect(out.stdout.contains("7850 parameters"))
     #expect(out.stdout.contains("2 epochs x 4 iterations (batch 32, shuffled) = 8 iterations per arm"))
     #expect(out.stdout.contains("sgd-nesterov  nesterov lr=0.05 momentum=0.9"))
+    // The point count scripts read to shard a run (scripts/paper-queue.sh): 3 arms x 1 seed.
+    #expect(out.stdout.contains("\n  points      3 ("))
     #expect(!FileManager.default.fileExists(atPath: dir.file("results")))
 }
 

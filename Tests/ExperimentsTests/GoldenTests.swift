@@ -40,3 +40,16 @@ func goldenCurvesMatch(_ name: String) throws {
         #expect(diff.isEqual, "\(path) moved:\n\(diff.report(expectedPath: path, actualPath: "this run", rtol: goldenRelativeTolerance, atol: goldenAbsoluteTolerance))")
     }
 }
+
+/// Every config shipped in configs/ (the figures, their searches, the golden runs) parses: a
+/// change to the config language cannot leave a figure's config behind unnoticed.
+@Test func everyShippedConfigParses() throws {
+    let root = packageRoot.appendingPathComponent("configs").path
+    let files = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") }.sorted()
+    #expect(files.count >= 20)
+    for file in files {
+        do { _ = try ExperimentConfig.load((root as NSString).appendingPathComponent(file)) } catch {
+            Issue.record("configs/\(file): \(error)")
+        }
+    }
+}

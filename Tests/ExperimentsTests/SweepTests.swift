@@ -151,6 +151,74 @@ let tuneConfig = """
     do { _ = try ExperimentConfig.parse(JSON.parse(bad)); Issue.record("accepted") } catch let e as ConfigError { #expect(e.path == "tune.select") }
 }
 
+/// Arms whose good rates lie decades apart each run their own grid (tune.arm_grids); the rest
+/// run the shared grid, and each arm's best point is found among its own points.
+@Test func tuneArmGridsGiveEachArmItsOwnValues() throws {
+    let json = tuneConfig.replacingOccurrences(of: "\"tune\": {\"grid\": {\"lr\": [0.001, 0.05, 0.15, 50]},",
+                                               with: "\"tune\": {\"arm_grids\": {\"sgd\": {\"lr\": [0.001, 0.15, 50]}, \"adam\": {\"lr\": [0.05], \"beta1\": [0, 0.9]}},")
+    let c = try ExperimentConfig.parse(JSON.parse(json))
+    #expect(c.runArms.map(\.name) == ["sgd[lr=0.001]", "sgd[lr=0.15]", "sgd[lr=50]", "adam[lr=0.05,beta1=0]", "adam[lr=0.05,beta1=0.9]"])
+    #expect(try ExperimentConfig.parse(JSON.parse(c.resolvedJSON.rendered())) == c)
+    let problem = try c.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    let results = ExperimentRunner.train(c, problem: problem, threads: 1, progress: nil)
+    _ = try ResultsFolder.write(c, files: problem.dataFiles, results: results, outRoot: out.path, threads: 1, started: Date())
+    let summary = try CSVTable.read(out.file("tuned/summary.csv"))
+    let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
+    let loss = summary.header.firstIndex(of: "final_eval_train_loss")!
+    #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])
+    #expect(summary.rows[0][lr] == "0.15" && summary.rows[2][lr] == "0.05")
+    // Adam's pick is the better of its two beta1 points, worked out from the grid itself.
+    let tuning = try CSVTable.read(out.file("tuned/tuning.csv"))
+    #expect(tuning.rows.count == 10)
+    func mean(_ name: String) -> Double {
+        let rows = tuning.rows.filter { $0[arm] == name }
+        return rows.map { Double($0[loss])! }.reduce(0, +) / Double(rows.count)
+    }
+    let bestAdam = mean("adam[lr=0.05,beta1=0]") <= mean("adam[lr=0.05,beta1=0.9]") ? "0" : "0.9"
+    let beta1 = summary.header.firstIndex(of: "beta1")!
+    #expect(summary.rows[2][beta1] == bestAdam)
+    // A grid with neither a shared grid nor the arm's own is refused, as are unknown arms and keys.
+    let grids = "\"arm_grids\": {\"sgd\": {\"lr\": [0.001, 0.15, 50]}, \"adam\": {\"lr\": [0.05], \"beta1\": [0, 0.9]}}"
+    #expect(json.contains(grids))
+    for (bad, path) in [
+        ("\"arm_grids\": {\"adam\": {\"lr\": [0.05]}}", "tune.grid"),
+        ("\"arm_grids\": {\"sgd\": {\"lr\": [0.1]}, \"adamw\": {\"lr\": [1]}}", "tune.arm_grids.adamw"),
+        ("\"arm_grids\": {\"sgd\": {\"lr\": [0.1]}, \"adam\": {\"momentum\": [0, 0.9]}}", "tune.arm_grids.adam.momentum"),
+        ("\"arm_grids\": {\"sgd\": {\"lr\": [0.1, 0.1]}, \"adam\": {\"lr\": [0.05]}}", "tune.arm_grids.sgd.lr[1]"),
+        ("\"arm_grids\": [1]", "tune.arm_grids"),
+    ] {
+        let text = json.replacingOccurrences(of: grids, with: bad)
+        do { _ = try ExperimentConfig.parse(JSON.parse(text)); Issue.record("accepted \(bad)") } catch let e as ConfigError {
+            #expect(e.path == path, "\(e)")
+        }
+    }
+}
+
+/// Values added to a grid shift the indices of the points after them: finished points are taken
+/// over by fingerprint, renumbered, and only the new values train.
+@Test func aGrownGridTrainsOnlyItsNewPoints() throws {
+    let small = try ExperimentConfig.parse(JSON.parse(tuneConfig.replacingOccurrences(of: "[0.001, 0.05, 0.15, 50]", with: "[0.05, 0.15]")))
+    let grown = try ExperimentConfig.parse(JSON.parse(tuneConfig.replacingOccurrences(of: "[0.001, 0.05, 0.15, 50]", with: "[0.01, 0.05, 0.15]")))
+    let problem = try small.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory(), fresh = TemporaryDirectory()
+    let first = try Points.run(small, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    #expect(first.ran == 8)
+    let second = try Points.run(grown, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil)
+    #expect(second.ran == 4 && second.skipped == 8 && second.total == 12)
+    _ = try Points.collect(directory: out.file("tuned"))
+    _ = try Points.run(grown, problem: problem, shard: .all, outRoot: fresh.path, threads: 1, progress: nil)
+    _ = try Points.collect(directory: fresh.file("tuned"))
+    for file in ["curves.csv", "summary.csv", "tuning.csv"] {
+        #expect(out.read("tuned/\(file)") != nil && out.read("tuned/\(file)") == fresh.read("tuned/\(file)"), "\(file)")
+    }
+    // Taken-over files are renumbered, and a slot another point's file once held is overwritten
+    // by the point that belongs there (sgd[lr=0.15] was index 2, now 4; sgd[lr=0.05] 0, now 2).
+    let moved = out.read("tuned/points/00004.point")!
+    #expect(moved.hasPrefix("# adam-bench point 4 of 12\n") && moved.contains("\nsgd[lr=0.15],1,"))
+    #expect(out.read("tuned/points/00002.point")!.contains("\nsgd[lr=0.05],1,"))
+}
+
 /// A point's fingerprint covers its seed and its own arm (mutations: either left out). A rerun
 /// with another seed list, or other grid values, must not reuse the old points under new labels.
 @Test func fingerprintsCoverTheSeedAndThePointsOwnArm() throws {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The paper's long runs as one resumable queue: every point of every unfinished figure is a task
+# (`--shard I/N` with N the config's point count, so a task is one point), run JOBS at a time on
+# one thread each (two processes on one thread beat one on two: nothing waits at a barrier).
+# Rerun after any stop, on any machine with the committed results: finished points are skipped
+# and unfinished ones continue from their last checkpoint (points/NNNNN.checkpoint, one epoch).
+#
+#   scripts/paper-queue.sh [FIGURE...]      figures: figure3 figure2a figure4 (default: all, in that order)
+#   JOBS=2 BIN=path/to/adam-bench           defaults: 2, the release build of `make build`
+#
+# Order: Figure 3 (issue 10) first, adam and sgd-nesterov before their dropout arms and AdaGrad;
+# then Figure 2 (a)'s tuning grid (16 points of about 40 min), then Figure 4's 72 points (about
+# 10 min each), so the short points fill the end. Progress: <out>/logs/shardI.log per point. When
+# a figure's points are all there, its results are merged (curves.csv, summary.csv, manifest.json)
+# and plotted into docs/; `make report` then picks its folder up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${BIN:-$(swift build -c release --show-bin-path $(make -s print-flags) 2>/dev/null)/adam-bench}
+jobs=${JOBS:-2}
+paper=../shared/paper/figures.csv
+[ -x "$bin" ] || { echo "paper-queue: no adam-bench at $bin: run make build first (or set BIN)" >&2; exit 2; }
+
+# figure  config  results-root  folder-name  command  shard-order  plot
+figures() {
+  echo "figure3 configs/cifar10-cnn.json results/paper/figure3 cifar10-cnn run 4,2,5,3,0,1 docs/figure3.svg"
+  echo "figure2a configs/mnist-mlp-dropout.json results/paper/figure2a mnist-mlp-dropout run - docs/figure2a.svg"
+  echo "figure4 configs/vae-bias-correction.json results/paper/figure4 vae-bias-correction sweep - docs/figure4.svg"
+}
+wanted=" ${*:-figure3 figure2a figure4} "
+
+# The number of points of a config, as `validate` counts them.
+points() {
+  "$bin" validate "$1" | sed -n 's/^  points *\([0-9][0-9]*\) .*/\1/p'
+}
+
+tasks() {
+  figures | while read -r name config out folder cmd order plot; do
+    [[ $wanted == *" $name "* ]] || continue
+    local n
+    n=$(points "$config")
+    [ -n "$n" ] || { echo "paper-queue: cannot count the points of $config" >&2; exit 2; }
+    [ "$order" = - ] && order=$(seq -s, 0 $((n - 1)))
+    mkdir -p "$out/logs"
+    for i in ${order//,/ }; do echo "$cmd $config $out $i $n"; done
+  done
+}
+
+tasks | xargs -P "$jobs" -L 1 sh -c \
+  '"$0" "$1" "$2" --out "$3" --threads 1 --shard "$4/$5" >> "$3/logs/shard$4.log" 2>&1 || echo "paper-queue: $2 shard $4/$5 failed (see $3/logs/shard$4.log)" >&2' "$bin"
+
+# Merge and plot every figure whose points are all there (a merge of an unfinished one would
+# train its missing points here, on one process: leave those to the next queue run).
+figures | while read -r name config out folder cmd order plot; do
+  [[ $wanted == *" $name "* ]] || continue
+  if "$bin" collect "$out/$folder" >> "$out/logs/merge.log" 2>&1; then
+    "$bin" plot "$out/$folder" --paper "$paper" -o "$plot" >> "$out/logs/merge.log" 2>&1 || true
+    echo "paper-queue: $name merged into $out/$folder, plot $plot"
+  else
+    echo "paper-queue: $name not complete yet (see $out/logs/merge.log)"
+  fi
+done
