@@ -77,10 +77,18 @@ private func gemmDots(_ s: GemmShape, alpha: Float, a: UnsafePointer<Float>, lda
     parallelFor(workers, threads: workers) { w in
         for i in (s.m * w / workers)..<(s.m * (w + 1) / workers) {
             let ai = a + i * lda, ci = c + i * ldc
-            for j in 0..<s.n {
-                let v = dot(ai, b + j * ldb, s.k) * alpha
+            @inline(__always) func put(_ j: Int, _ d: Float) {
+                let v = d * alpha
                 ci[j] = beta == 0 ? v : v.addingProduct(beta, ci[j])
             }
+            var j = 0
+            while j + 2 <= s.n {
+                let (d0, d1) = dot2(ai, b + j * ldb, b + (j + 1) * ldb, s.k)
+                put(j, d0)
+                put(j + 1, d1)
+                j += 2
+            }
+            if j < s.n { put(j, dot(ai, b + j * ldb, s.k)) }
         }
     }
 }

@@ -16,6 +16,7 @@ let gemmCases: [GemmCase] = {
     }
     // The products logistic regression and an MLP actually make, scaled down.
     cases.append(GemmCase(m: 128, n: 10, k: 784, transA: false, transB: true))
+    cases.append(GemmCase(m: 7, n: 9, k: 53, transA: false, transB: true))  // dot products, an odd count
     cases.append(GemmCase(m: 10, n: 784, k: 128, transA: true, transB: false))
     cases.append(GemmCase(m: 67, n: 53, k: 129, transA: false, transB: false))
     // Across every block size: KC = 256, MC = 240, NC = 2048, MR = 12, NR = 32.
@@ -76,11 +77,15 @@ func gemmIsIdenticalForAnyThreadCount(_ c: GemmCase) {
 }
 
 @Test func dotAndAxpyMatchScalarLoops() {
-    for n in [0, 1, 15, 16, 17, 33, 100] {
+    for n in [0, 1, 15, 16, 17, 31, 32, 33, 48, 100, 784] {
         let x = randomMatrix(n, seed: 8), y = randomMatrix(n, seed: 9)
         var expected = 0.0
         for i in 0..<n { expected += Double(x[i]) * Double(y[i]) }
         #expect(abs(Double(dot(x, y, n)) - expected) < 1e-5)
+        // dot2 is two dots sharing x's loads, bit for bit (gemmDots relies on it).
+        let w = randomMatrix(n, seed: 10)
+        let (d0, d1) = dot2(x, y, w, n)
+        #expect(d0.bitPattern == dot(x, y, n).bitPattern && d1.bitPattern == dot(x, w, n).bitPattern, "n \(n)")
         var z = y
         axpy(0.5, x, &z, n)
         for i in 0..<n { #expect(z[i] == y[i].addingProduct(0.5, x[i])) }
