@@ -123,14 +123,19 @@ let tuneConfig = """
  "tune": {"grid": {"lr": [0.001, 0.05, 0.15, 50]}, "select": "final_eval_train_loss"}}
 """
 
+/// Trains a tuned config in one process and writes its results folder; returns it and its summary.
+func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirectory, CSVTable) {
+    let problem = try c.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    let results = ExperimentRunner.train(c, problem: problem, threads: threads, progress: nil)
+    _ = try ResultsFolder.write(c, files: problem.dataFiles, results: results, outRoot: out.path, threads: threads, started: Date())
+    return (out, try CSVTable.read(out.file("\(c.name)/summary.csv")))
+}
+
 @Test func tuneReportsEachArmsBestPointAndKeepsTheGrid() throws {
     let c = try ExperimentConfig.parse(JSON.parse(tuneConfig))
     #expect(c.runArms.count == 8 && c.runArms[3].name == "sgd[lr=50]")
-    let problem = try c.loadProblem(dataDirectory: "")
-    let out = TemporaryDirectory()
-    let results = ExperimentRunner.train(c, problem: problem, threads: 2, progress: nil)
-    _ = try ResultsFolder.write(c, files: problem.dataFiles, results: results, outRoot: out.path, threads: 2, started: Date())
-    let summary = try CSVTable.read(out.file("tuned/summary.csv"))
+    let (out, summary) = try trainTuned(c, threads: 2)
     let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
     #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])
     // SGD on curvature 10: lr 0.15 converges fastest (|1 − 1.5| = 0.5 a step); lr 50 diverges and is never chosen.
@@ -159,11 +164,7 @@ let tuneConfig = """
     let c = try ExperimentConfig.parse(JSON.parse(json))
     #expect(c.runArms.map(\.name) == ["sgd[lr=0.001]", "sgd[lr=0.15]", "sgd[lr=50]", "adam[lr=0.05,beta1=0]", "adam[lr=0.05,beta1=0.9]"])
     #expect(try ExperimentConfig.parse(JSON.parse(c.resolvedJSON.rendered())) == c)
-    let problem = try c.loadProblem(dataDirectory: "")
-    let out = TemporaryDirectory()
-    let results = ExperimentRunner.train(c, problem: problem, threads: 1, progress: nil)
-    _ = try ResultsFolder.write(c, files: problem.dataFiles, results: results, outRoot: out.path, threads: 1, started: Date())
-    let summary = try CSVTable.read(out.file("tuned/summary.csv"))
+    let (out, summary) = try trainTuned(c, threads: 1)
     let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
     let loss = summary.header.firstIndex(of: "final_eval_train_loss")!
     #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])
