@@ -55,7 +55,10 @@ public struct TuneConfig: Sendable, Equatable {
         // The shared grid: every arm without its own grid runs it, so its keys must suit each of them.
         let shared = arms.filter { arm in !armGrids.contains(where: { $0.arm == arm.name }) }
         var grid: [GridAxis] = []
-        if r.raw("grid") != nil || !shared.isEmpty {
+        if shared.isEmpty, r.raw("grid") != nil {
+            throw ConfigError(path: "tune.grid", "is used by no arm: every arm has its own grid in tune.arm_grids; remove it or an arm's entry")
+        }
+        if !shared.isEmpty {
             grid = try parseGrid(r.raw("grid"), path: "tune.grid") { key in
                 try shared.map { arm in
                     guard let h = Optimizers.named(arm.optimizer)!.hyperparameters.first(where: { $0.name == key }) else {

@@ -188,6 +188,7 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
         ("\"arm_grids\": {\"sgd\": {\"lr\": [0.1]}, \"adam\": {\"momentum\": [0, 0.9]}}", "tune.arm_grids.adam.momentum"),
         ("\"arm_grids\": {\"sgd\": {\"lr\": [0.1, 0.1]}, \"adam\": {\"lr\": [0.05]}}", "tune.arm_grids.sgd.lr[1]"),
         ("\"arm_grids\": [1]", "tune.arm_grids"),
+        ("\"grid\": {\"lr\": [\"x\"]}, " + grids, "tune.grid"),
     ] {
         let text = json.replacingOccurrences(of: grids, with: bad)
         do { _ = try ExperimentConfig.parse(JSON.parse(text)); Issue.record("accepted \(bad)") } catch let e as ConfigError {
