@@ -1,5 +1,5 @@
 // `adam-bench sweep CONFIG [--shard I/N]` (a run of one config; see RunCommand) and
-// `adam-bench collect DIR`.
+// `adam-bench collect DIR [--partial]`.
 import Config
 import Results
 import Training
@@ -7,8 +7,24 @@ import Foundation
 
 enum CollectCommand {
     static func main(_ args: [String]) throws {
-        let a = try Arguments(args, valued: [], switches: ["--quiet"])
-        guard a.positional.count == 1 else { throw UsageError("collect takes one results folder: adam-bench collect results/NAME") }
+        let a = try Arguments(args, valued: [], switches: ["--quiet", "--partial"])
+        guard a.positional.count == 1 else { throw UsageError("collect takes one results folder: adam-bench collect results/NAME [--partial]") }
+        if a.has("--partial") {
+            let (outcome, progress) = try Points.collectPartial(directory: a.positional[0])
+            if !a.has("--quiet") {
+                for p in progress {
+                    let state: String
+                    switch p.progress {
+                    case .finished: state = "finished"
+                    case .running(let e): state = "\(e) epochs (checkpoint)"
+                    case .notStarted: state = "not started"
+                    }
+                    printErr("  \(p.name) seed \(p.seed): \(state)")
+                }
+                printErr("wrote \(outcome.directory)/ (what the run has so far: curves.csv, summary.csv, timings.csv, manifest.json)")
+            }
+            return
+        }
         let outcome = try Points.collect(directory: a.positional[0])
         if !a.has("--quiet") { printErr("wrote \(outcome.directory)/ (curves.csv, summary.csv, timings.csv, manifest.json)") }
     }

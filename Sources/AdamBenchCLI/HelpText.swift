@@ -9,7 +9,7 @@ enum HelpText {
       adam-bench run CONFIG... [options]     train every arm of each experiment, write results;
                                              resumable, [--shard I/N] to split over processes
       adam-bench sweep CONFIG [--shard I/N]  run one config (its grid), same as run
-      adam-bench collect DIR                 merge a sharded run's point files into the results
+      adam-bench collect DIR [--partial]     merge a sharded run's point files into the results
       adam-bench validate CONFIG...          check configs and data files, print the plan
       adam-bench params CONFIG [--data-dir DIR]  the model's tensors: name,shape,offset,count
       adam-bench list [optimizers|models|datasets]
@@ -37,7 +37,7 @@ enum HelpText {
     static let run = """
     adam-bench run CONFIG... [--shard I/N] [--out DIR] [--data-dir DIR] [--threads N] [--epochs N] [--seed N] [--arms a,b] [--quiet]
     adam-bench sweep CONFIG [--shard I/N] [options]     (the same, for one config)
-    adam-bench collect DIR
+    adam-bench collect DIR [--partial]
 
     A run is made of points, one per arm and seed (a sweep's or tune's arms come from its grid),
     all arms of a seed starting from the same parameters. Each finished point is written to
@@ -57,7 +57,10 @@ enum HelpText {
       params/        with training.save_params: <arm>-seed<N>.npy, each point's final parameters
     With --shard I/N only the points with index mod N == I run, so N processes or cluster jobs
     can share one results folder; `adam-bench collect OUT/<name>` merges them when all are done,
-    into the files one process would have written, byte for byte.
+    into the files one process would have written, byte for byte. `collect DIR --partial` shows a
+    run still going: OUT/<name>-partial/ gets the finished points and the running ones up to their
+    last checkpoint (points not started left out; a tuned run's whole grid), and stderr says how
+    far each point got; plot and report read it like any results folder.
     Every config is checked before training starts. Files are written whole or not at all.
     curves.csv and summary.csv are byte-identical for the same config and seed, whatever --threads.
     Progress goes to stderr: a live line on a terminal, one line per epoch otherwise.

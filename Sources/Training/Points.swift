@@ -124,6 +124,81 @@ public enum Points {
     /// Merges every point in OUT/<name>/points into curves.csv, summary.csv, timings.csv and
     /// manifest.json. Throws, naming them, when points are missing or stale.
     public static func collect(directory: String, started: Date = Date(), threads: Int = 0) throws -> RunOutcome {
+        let (config, files, dir) = try recordedConfig(directory)
+        let all = ExperimentRunner.points(config)
+        var results: [ArmResult] = [], missing: [Int] = [], stale: [Int] = []
+        for (i, point) in all.enumerated() {
+            let file = pointPath(dir, i)
+            guard FileInput.exists(file) else { missing.append(i); continue }
+            let stored = try readPoint(file)
+            guard stored.fingerprint == config.fingerprint(point.arm, seed: point.seed, files: files) else { stale.append(i); continue }
+            results.append(ArmResult(arm: point.arm, seed: point.seed, rows: stored.rows, status: stored.status,
+                                     timings: stored.timings, wallSeconds: stored.wallSeconds))
+        }
+        if !missing.isEmpty || !stale.isEmpty {
+            var problem = ""
+            if !missing.isEmpty { problem += "\(missing.count) of \(all.count) points are not done yet (first: \(missing[0]))" }
+            if !stale.isEmpty { problem += (problem.isEmpty ? "" : "; ") + "\(stale.count) point files are from another config (first: \(stale[0]))" }
+            throw OutputError(path: dir, problem: problem + "; run the missing shards (`adam-bench run CONFIG --shard I/N`), then collect again (or `collect --partial` for what is there)")
+        }
+        return try ResultsFolder.write(config, files: files, results: results,
+                                       outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
+    }
+
+    /// Where each point of a run stands, for `collect --partial`.
+    public enum Progress: Sendable, Equatable {
+        case finished
+        case running(epochsDone: Int)
+        case notStarted
+    }
+
+    /// What a long run has so far, as a results folder of its own beside the run's: OUT/<name>-partial/
+    /// holds the finished points whole and the running points up to their last checkpoint (the
+    /// curve rows a checkpoint carries); points not started are left out, and a tuned run shows
+    /// its whole grid (a best point cannot be chosen on unequal horizons). The description says it
+    /// is partial and how far each point got. Returns the folder and each point's progress.
+    public static func collectPartial(directory: String, started: Date = Date(), threads: Int = 0) throws
+        -> (outcome: RunOutcome, progress: [(name: String, seed: UInt64, progress: Progress)]) {
+        let (recorded, files, dir) = try recordedConfig(directory)
+        var config = recorded
+        let all = ExperimentRunner.points(config)
+        var results: [ArmResult] = [], progress: [(name: String, seed: UInt64, progress: Progress)] = []
+        for (i, point) in all.enumerated() {
+            let fp = config.fingerprint(point.arm, seed: point.seed, files: files)
+            if let stored = try? readPoint(pointPath(dir, i)), stored.fingerprint == fp {
+                results.append(ArmResult(arm: point.arm, seed: point.seed, rows: stored.rows, status: stored.status,
+                                         timings: stored.timings, wallSeconds: stored.wallSeconds))
+                progress.append((point.arm.name, point.seed, .finished))
+            } else if case .snapshot(let s) = CheckpointPlan(path: checkpointPath(dir, i), fingerprint: fp, everyEpochs: 1).load() {
+                results.append(ArmResult(arm: point.arm, seed: point.seed, rows: s.rows, status: .ok, timings: s.timings,
+                                         wallSeconds: s.wallSeconds))
+                progress.append((point.arm.name, point.seed, .running(epochsDone: s.epoch)))
+            } else {
+                progress.append((point.arm.name, point.seed, .notStarted))
+            }
+        }
+        guard !results.isEmpty else {
+            throw OutputError(path: dir, problem: "has no finished point and no checkpoint yet: nothing to collect")
+        }
+        let epochs = config.training.epochs
+        let state = progress.map { p -> String in
+            switch p.progress {
+            case .finished: return "\(p.name): \(epochs) of \(epochs) epochs"
+            case .running(let e): return "\(p.name): \(e) of \(epochs) epochs"
+            case .notStarted: return "\(p.name): not started"
+            }
+        }
+        config.description = "PARTIAL (collect --partial of \(directory); seed \(config.training.seeds.map(String.init).joined(separator: ", ")); "
+            + state.joined(separator: "; ") + "). " + config.description
+        config.name += "-partial"
+        config.tune = nil
+        let outcome = try ResultsFolder.write(config, files: files, results: results,
+                                              outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
+        return (outcome, progress)
+    }
+
+    /// The config and data files a run recorded in DIR/points/config.json, and that folder.
+    static func recordedConfig(_ directory: String) throws -> (ExperimentConfig, [DataFile], String) {
         let dir = (directory as NSString).appendingPathComponent("points")
         let configPath = (dir as NSString).appendingPathComponent("config.json")
         let bytes: [UInt8]
@@ -152,24 +227,7 @@ public enum Points {
                 }
             }
         }
-        let all = ExperimentRunner.points(config)
-        var results: [ArmResult] = [], missing: [Int] = [], stale: [Int] = []
-        for (i, point) in all.enumerated() {
-            let file = pointPath(dir, i)
-            guard FileInput.exists(file) else { missing.append(i); continue }
-            let stored = try readPoint(file)
-            guard stored.fingerprint == config.fingerprint(point.arm, seed: point.seed, files: files) else { stale.append(i); continue }
-            results.append(ArmResult(arm: point.arm, seed: point.seed, rows: stored.rows, status: stored.status,
-                                     timings: stored.timings, wallSeconds: stored.wallSeconds))
-        }
-        if !missing.isEmpty || !stale.isEmpty {
-            var problem = ""
-            if !missing.isEmpty { problem += "\(missing.count) of \(all.count) points are not done yet (first: \(missing[0]))" }
-            if !stale.isEmpty { problem += (problem.isEmpty ? "" : "; ") + "\(stale.count) point files are from another config (first: \(stale[0]))" }
-            throw OutputError(path: dir, problem: problem + "; run the missing shards (`adam-bench run CONFIG --shard I/N`), then collect again")
-        }
-        return try ResultsFolder.write(config, files: files, results: results,
-                                       outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
+        return (config, files, dir)
     }
 
     /// Temporary files of processes that no longer run (killed while writing) are removed; those

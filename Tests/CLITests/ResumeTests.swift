@@ -149,3 +149,35 @@ func hugeEpochCountsAreRefusedNotTrapped(_ epochs: String) throws {
         #expect(r.stderr.contains("\\u{1B}"), "\(r.stderr)")
     }
 }
+
+/// `collect --partial` on a run still going: a finished point whole, a killed one up to its last
+/// checkpoint (the same rows the finished run has there), points not started left out; the
+/// plain collect refuses and points to --partial.
+@Test func partialCollectShowsWhatARunningRunHasSoFar() throws {
+    let dir = try resumeWorkspace()
+    let reference = try runSurvive(dir, out: "ref", extra: ["--quiet"])
+    #expect(reference.status == 0, "\(reference.stderr)")
+    let nothing = try Binary.run(["collect", "part/survive", "--partial"], directory: dir.path)
+    #expect(nothing.status == 4)  // no run there yet
+    // Point 0 (adam, seed 1) finishes; point 1 (adam, seed 2) is killed after its epoch-2 checkpoint.
+    #expect(try runSurvive(dir, out: "part", extra: ["--shard", "0/4", "--quiet"]).status == 0)
+    #expect(try runSurvive(dir, out: "part", fault: "kill-after-checkpoint:2", extra: ["--shard", "1/4"]).status == 9)
+    let refused = try Binary.run(["collect", "part/survive"], directory: dir.path)
+    #expect(refused.status == 4 && refused.stderr.contains("--partial"), "\(refused.stderr)")
+    let partial = try Binary.run(["collect", "part/survive", "--partial"], directory: dir.path)
+    #expect(partial.status == 0, "\(partial.stderr)")
+    #expect(partial.stderr.contains("adam seed 1: finished") && partial.stderr.contains("adam seed 2: 2 epochs (checkpoint)")
+            && partial.stderr.contains("nesterov seed 1: not started"), "\(partial.stderr)")
+    func rows(_ text: String, _ prefix: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix(prefix) } }
+    let full = try #require(dir.read("ref/survive/curves.csv")), got = try #require(dir.read("part/survive-partial/curves.csv"))
+    #expect(rows(got, "adam,1,") == rows(full, "adam,1,") && !rows(full, "adam,1,").isEmpty)
+    let running = rows(got, "adam,2,")
+    #expect(!running.isEmpty && running.count < rows(full, "adam,2,").count)
+    #expect(Array(rows(full, "adam,2,").prefix(running.count)) == running)
+    #expect(running.last.map { $0.split(separator: ",")[2] } == "2")  // the last row is the end of epoch 2
+    #expect(rows(got, "nesterov,").isEmpty)
+    #expect(dir.read("part/survive-partial/manifest.json")!.contains("PARTIAL (collect --partial"))
+    // The run itself is untouched and resumes to the reference's bytes.
+    #expect(try runSurvive(dir, out: "part", extra: ["--quiet"]).status == 0)
+    #expect(dir.read("part/survive/curves.csv") == full)
+}
