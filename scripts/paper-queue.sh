@@ -6,6 +6,8 @@
 # and unfinished ones continue from their last checkpoint (points/NNNNN.checkpoint, one epoch).
 #
 #   scripts/paper-queue.sh [FIGURE...]      figures: figure3 figure2a figure4 (default: all, in that order)
+#   scripts/paper-queue.sh --snapshot [FIGURE...]   train nothing: each unfinished figure's progress
+#                                           (collect --partial) plotted to docs/<figure>-partial.svg
 #   JOBS=2 BIN=path/to/adam-bench           defaults: 2, the release build of `make build`
 #
 # Order: Figure 3 (issue 10) first, adam and sgd-nesterov before their dropout arms and AdaGrad;
@@ -26,7 +28,20 @@ figures() {
   echo "figure2a configs/mnist-mlp-dropout.json results/paper/figure2a mnist-mlp-dropout run - docs/figure2a.svg"
   echo "figure4 configs/vae-bias-correction.json results/paper/figure4 vae-bias-correction sweep - docs/figure4.svg"
 }
+snapshot=0
+if [ "${1:-}" = --snapshot ]; then snapshot=1; shift; fi
 wanted=" ${*:-figure3 figure2a figure4} "
+
+if [ $snapshot = 1 ]; then
+  figures | while read -r name config out folder cmd order plot; do
+    [[ $wanted == *" $name "* ]] || continue
+    [ -d "$out/$folder/points" ] || continue
+    if "$bin" collect "$out/$folder" --partial; then
+      "$bin" plot "$out/$folder-partial" --paper "$paper" -o "${plot%.svg}-partial.svg"
+    fi
+  done
+  exit 0
+fi
 
 # The number of points of a config, as `validate` counts them.
 points() {
