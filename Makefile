@@ -50,11 +50,15 @@ test-slurm: build
 	BIN=$(BIN) scripts/slurm-local.sh
 
 # The reproduction report (adam-bench report) of the committed figure results: docs/report.md,
-# and the same text between the report markers of README.md; plots as docs/report-NAME.svg.
+# and the same text between the report markers of README.md; plots as docs/report-NAME.svg. A
+# figure still running is reported from its progress folder (collect --partial: NAME-partial)
+# until its results are merged.
+progress_or_results = $(patsubst %/manifest.json,%,$(firstword $(wildcard $(1)/manifest.json $(1)-partial/manifest.json)))
 REPORT_DIRS = results/paper/figure1-left/mnist-logreg results/paper/figure1-right/imdb-logreg \
               results/paper/figure2b/mnist-mlp-sfo \
-              $(patsubst %/manifest.json,%,$(wildcard results/paper/figure2a/mnist-mlp-dropout/manifest.json \
-                results/paper/figure3/cifar10-cnn/manifest.json results/paper/figure4/vae-bias-correction/manifest.json))
+              $(call progress_or_results,results/paper/figure2a/mnist-mlp-dropout) \
+              $(call progress_or_results,results/paper/figure3/cifar10-cnn) \
+              $(call progress_or_results,results/paper/figure4/vae-bias-correction)
 report: build
 	$(BIN) report $(REPORT_DIRS) -o docs/report.md
 	$(BIN) report $(REPORT_DIRS) -o README.md --images docs
