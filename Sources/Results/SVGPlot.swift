@@ -160,10 +160,15 @@ public enum SVGPlot {
             }
         }
         s += "</g>\n"
-        // legend, top right inside the plot
+        // The legend, inside the plot in the corner it hides the least of the lines.
         let legendW = 24 + 7 * Double(p.series.map { $0.name.count + ($0.diverged ? 11 : 0) }.max() ?? 4)
-        let lx = left + plotW - legendW - 8, ly = top + 8
-        s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" width=\"\(fmt(legendW))\" height=\"\(fmt(Double(p.series.count) * 16 + 8))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
+        let legendH = Double(p.series.count) * 16 + 8
+        let drawn = p.series.map { series in
+            (points: series.points.filter { usable($0.y, log: p.logY) && inRange($0.x) }.map { (x: px($0.x), y: py($0.y)) },
+             weight: series.reference ? 1 : 4)
+        }
+        let (lx, ly) = legendCorner(width: legendW, height: legendH, plot: (x: left, y: top, width: plotW, height: plotH), lines: drawn)
+        s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" width=\"\(fmt(legendW))\" height=\"\(fmt(legendH))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
         for (i, series) in p.series.enumerated() {
             let y = ly + 14 + Double(i) * 16
             s += "<line x1=\"\(fmt(lx + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(y - 4))\" stroke=\"\(style(p, i).color)\"\(style(p, i).dash) stroke-width=\"2.5\"/>"
@@ -173,6 +178,37 @@ public enum SVGPlot {
             s += "<text x=\"\(fmt(lx + 24))\" y=\"\(fmt(y))\">\(escape(series.name))\(series.diverged ? " (diverged)" : "")</text>\n"
         }
         return s
+    }
+
+    /// Where a legend box of this size goes: the inside corner of the plot area (top right, top
+    /// left, bottom right, bottom left) that hides the fewest curves, our curves counting `weight`
+    /// times the paper's (so a corner free of ours is taken first), then the least ink (each
+    /// segment sampled every 4 pixels), then the first in that order. Positions are in pixels.
+    static func legendCorner(width w: Double, height h: Double, plot: (x: Double, y: Double, width: Double, height: Double),
+                             lines: [(points: [(x: Double, y: Double)], weight: Int)]) -> (x: Double, y: Double) {
+        let right = plot.x + plot.width - w - 8, bottom = plot.y + plot.height - h - 8
+        let corners = [(right, plot.y + 8), (plot.x + 8, plot.y + 8), (right, bottom), (plot.x + 8, bottom)]
+        var hidden = [Int](repeating: 0, count: corners.count), ink = [Int](repeating: 0, count: corners.count)
+        for (line, weight) in lines {
+            var touched = [Bool](repeating: false, count: corners.count)
+            func sample(_ x: Double, _ y: Double) {
+                for (c, corner) in corners.enumerated() where x >= corner.0 && x <= corner.0 + w && y >= corner.1 && y <= corner.1 + h {
+                    touched[c] = true
+                    ink[c] += 1
+                }
+            }
+            for (a, b) in zip(line, line.dropFirst()) {
+                let steps = max(1, min(1000, Int((hypot(b.x - a.x, b.y - a.y) / 4).rounded(.up))))
+                for k in 0..<steps {
+                    let t = Double(k) / Double(steps)
+                    sample(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)
+                }
+            }
+            if let last = line.last { sample(last.x, last.y) }
+            for c in corners.indices where touched[c] { hidden[c] += weight }
+        }
+        let best = corners.indices.min { (hidden[$0], ink[$0]) < (hidden[$1], ink[$1]) }!
+        return corners[best]
     }
 
     /// A series' colour and dash: its own palette entry, or for a reference curve the colour of

@@ -261,3 +261,25 @@ func plotsAreWellFormedSVGWithEveryArm(_ logY: Bool) throws {
         #expect(e.path == "plot.x" && e.message.contains("wall_seconds"))
     }
 }
+
+/// The legend goes to the inside corner that hides the fewest curves (ours before the paper's),
+/// then the least ink, then top right, top left, bottom right, bottom left.
+@Test func legendTakesTheCornerThatHidesLeast() {
+    let plot = (x: 0.0, y: 0.0, width: 400.0, height: 300.0)
+    func corner(_ lines: [(points: [(x: Double, y: Double)], weight: Int)]) -> (x: Double, y: Double) {
+        SVGPlot.legendCorner(width: 100, height: 60, plot: plot, lines: lines)
+    }
+    let topRight = (x: 292.0, y: 8.0), topLeft = (x: 8.0, y: 8.0), bottomRight = (x: 292.0, y: 232.0)
+    #expect(corner([]) == topRight)
+    // Our curve from bottom left to top right: the top left is free.
+    #expect(corner([(points: [(0, 300), (400, 0)], weight: 4)]) == topLeft)
+    // Ours along the top; the paper's along the bottom: the paper's is hidden rather than ours.
+    #expect(corner([(points: [(0, 20), (400, 20)], weight: 4), (points: [(0, 280), (400, 280)], weight: 1)]) == bottomRight)
+    // Two paper curves under the top right, one under the bottom left (and ink alone decides
+    // between equal counts: a short stub against a long line).
+    let lines: [(points: [(x: Double, y: Double)], weight: Int)] = [
+        (points: [(250, 20), (400, 20)], weight: 1), (points: [(250, 40), (400, 40)], weight: 1),
+        (points: [(0, 280), (90, 280)], weight: 1), (points: [(0, 30), (60, 30)], weight: 1),
+        (points: [(380, 280), (400, 280)], weight: 1)]
+    #expect(corner(lines) == bottomRight)
+}
