@@ -275,8 +275,8 @@ func plotsAreWellFormedSVGWithEveryArm(_ logY: Bool) throws {
     #expect(corner([(points: [(0, 300), (400, 0)], weight: 4)]) == topLeft)
     // Ours along the top; the paper's along the bottom: the paper's is hidden rather than ours.
     #expect(corner([(points: [(0, 20), (400, 20)], weight: 4), (points: [(0, 280), (400, 280)], weight: 1)]) == bottomRight)
-    // Two paper curves under the top right, one under the bottom left (and ink alone decides
-    // between equal counts: a short stub against a long line).
+    // Two paper curves under the top right and one under each other corner: the least ink
+    // decides among those (the bottom right's 20-pixel stub).
     let lines: [(points: [(x: Double, y: Double)], weight: Int)] = [
         (points: [(250, 20), (400, 20)], weight: 1), (points: [(250, 40), (400, 40)], weight: 1),
         (points: [(0, 280), (90, 280)], weight: 1), (points: [(0, 30), (60, 30)], weight: 1),
