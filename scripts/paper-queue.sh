@@ -11,8 +11,8 @@
 #   JOBS=2 BIN=path/to/adam-bench           defaults: 2, the release build of `make build`
 #
 # Order: Figure 3 (issue 10) first, adam and sgd-nesterov before their dropout arms and AdaGrad;
-# then Figure 2 (a)'s tuning grid (16 points of about 40 min), then Figure 4's 72 points (about
-# 10 min each), so the short points fill the end. Progress: <out>/logs/shardI.log per point. When
+# then Figure 2 (a)'s tuning grid (16 points of about 40 min, estimated from the
+# measured step), then Figure 4's 72 points (about 10 min each, estimated likewise), so the short points fill the end. Progress: <out>/logs/shardI.log per point. When
 # a figure's points are all there, its results are merged (curves.csv, summary.csv, manifest.json)
 # and plotted into docs/; `make report` then picks its folder up.
 set -euo pipefail

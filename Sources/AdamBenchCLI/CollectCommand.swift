@@ -10,17 +10,9 @@ enum CollectCommand {
         let a = try Arguments(args, valued: [], switches: ["--quiet", "--partial"])
         guard a.positional.count == 1 else { throw UsageError("collect takes one results folder: adam-bench collect results/NAME [--partial]") }
         if a.has("--partial") {
-            let (outcome, progress) = try Points.collectPartial(directory: a.positional[0])
+            let (outcome, epochs, progress) = try Points.collectPartial(directory: a.positional[0])
             if !a.has("--quiet") {
-                for p in progress {
-                    let state: String
-                    switch p.progress {
-                    case .finished: state = "finished"
-                    case .running(let e): state = "\(e) epochs (checkpoint)"
-                    case .notStarted: state = "not started"
-                    }
-                    printErr("  \(p.name) seed \(p.seed): \(state)")
-                }
+                for p in progress { printErr("  \(p.name) seed \(p.seed): " + p.progress.describe(epochs: epochs)) }
                 printErr("wrote \(outcome.directory)/ (what the run has so far: curves.csv, summary.csv, timings.csv, manifest.json)")
             }
             return

@@ -49,7 +49,7 @@ enum ValidateCommand {
         lines.append("  checkpoints " + (t.checkpointEveryEpochs > 0 ? "every \(t.checkpointEveryEpochs) epoch(s)" : "off")
                      + (t.saveParams ? "; final parameters saved to params/" : ""))
         if let tune = c.tune {
-            lines.append("  tune        select \(tune.select): \(c.runArms.count) arms, \(c.runArms.count * t.seeds.count) points with the seeds")
+            lines.append("  tune        select \(tune.select), each arm over its grid:")
             for arm in c.arms {
                 let grid = tune.grid(for: arm.name).map { "\($0.key) {\($0.values.map(\.description).joined(separator: ", "))}" }
                 lines.append("              \(arm.name): " + grid.joined(separator: " x "))

@@ -50,6 +50,16 @@ func parseGrid(_ json: JSON?, path: String, specs: (String) throws -> [Hyperpara
     }
 }
 
+/// The spec of hyperparameter `key` of `arm`'s optimizer, or a ConfigError at `path` saying
+/// which keys that optimizer takes (and `hint`, when given).
+func hyperparameter(_ key: String, of arm: ArmConfig, path: String, hint: String = "") throws -> HyperparameterSpec {
+    let spec = Optimizers.named(arm.optimizer)!
+    guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
+        throw ConfigError(path: path, "is not a hyperparameter of \(arm.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))" + hint)
+    }
+    return h
+}
+
 func gridJSON(_ grid: [GridAxis]) -> JSON {
     .object(grid.map { ($0.key, JSON.array($0.values.map(\.json))) })
 }

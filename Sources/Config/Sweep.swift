@@ -19,12 +19,8 @@ public struct SweepConfig: Sendable, Equatable {
         guard let base = arms.first(where: { $0.name == armName }) else {
             throw ConfigError(path: "sweep.arm", "no arm named \"\(armName)\" (arms: \(arms.map(\.name).joined(separator: ", ")))")
         }
-        let spec = Optimizers.named(base.optimizer)!
         let grid = try parseGrid(r.raw("grid"), path: "sweep.grid") { key in
-            guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
-                throw ConfigError(path: "sweep.grid.\(key)", "is not a hyperparameter of \(base.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))")
-            }
-            return [h]
+            [try hyperparameter(key, of: base, path: "sweep.grid.\(key)")]
         }
         var readEpochs: [Int] = []
         if let list = r.raw("read_epochs") {

@@ -6,21 +6,15 @@ import Optim
 public struct TuneConfig: Sendable, Equatable {
     /// The grid every arm runs, unless it has its own in `armGrids` (empty when every arm has).
     public var grid: [GridAxis]
-    /// Grids of single arms, by arm name, in the config's order: optimizers whose good rates lie
-    /// decades apart (AdaDelta near 1, Adam near 1e-4) each get their own.
-    public var armGrids: [(arm: String, grid: [GridAxis])] = []
+    /// Grids of single arms, in the config's order: optimizers whose good rates lie decades
+    /// apart (AdaDelta near 1, Adam near 1e-4) each get their own.
+    public var armGrids: [ArmGrid] = []
     /// A summary.csv column; accuracy is maximised, everything else minimised.
     public var select: String
 
-    public init(grid: [GridAxis], armGrids: [(arm: String, grid: [GridAxis])] = [], select: String) {
-        self.grid = grid
-        self.armGrids = armGrids
-        self.select = select
-    }
-
-    public static func == (a: TuneConfig, b: TuneConfig) -> Bool {
-        a.grid == b.grid && a.select == b.select
-            && a.armGrids.map(\.arm) == b.armGrids.map(\.arm) && a.armGrids.map(\.grid) == b.armGrids.map(\.grid)
+    public struct ArmGrid: Sendable, Equatable {
+        public var arm: String
+        public var grid: [GridAxis]
     }
 
     /// The grid the arm named `arm` runs.
@@ -33,7 +27,7 @@ public struct TuneConfig: Sendable, Equatable {
 
     package static func parse(_ json: JSON, arms: [ArmConfig]) throws -> TuneConfig {
         var r = try ObjectReader(json, path: "tune")
-        var armGrids: [(arm: String, grid: [GridAxis])] = []
+        var armGrids: [ArmGrid] = []
         if let perArm = r.raw("arm_grids") {
             guard case .object(let pairs) = perArm, !pairs.isEmpty else {
                 throw ConfigError(path: "tune.arm_grids", "must be an object of arm name: grid, e.g. {\"adam\": {\"lr\": [1e-4, 1e-3]}}")
@@ -42,14 +36,10 @@ public struct TuneConfig: Sendable, Equatable {
                 guard let arm = arms.first(where: { $0.name == name }) else {
                     throw ConfigError(path: "tune.arm_grids.\(name)", "no arm named \"\(name)\" (arms: \(arms.map(\.name).joined(separator: ", ")))")
                 }
-                let spec = Optimizers.named(arm.optimizer)!
                 let grid = try parseGrid(gridJSON, path: "tune.arm_grids.\(name)") { key in
-                    guard let h = spec.hyperparameters.first(where: { $0.name == key }) else {
-                        throw ConfigError(path: "tune.arm_grids.\(name).\(key)", "is not a hyperparameter of \(arm.optimizer) (it takes \(spec.hyperparameters.map(\.name).joined(separator: ", ")))")
-                    }
-                    return [h]
+                    [try hyperparameter(key, of: arm, path: "tune.arm_grids.\(name).\(key)")]
                 }
-                armGrids.append((name, grid))
+                armGrids.append(ArmGrid(arm: name, grid: grid))
             }
         }
         // The shared grid: every arm without its own grid runs it, so its keys must suit each of them.
@@ -61,10 +51,8 @@ public struct TuneConfig: Sendable, Equatable {
         if !shared.isEmpty {
             grid = try parseGrid(r.raw("grid"), path: "tune.grid") { key in
                 try shared.map { arm in
-                    guard let h = Optimizers.named(arm.optimizer)!.hyperparameters.first(where: { $0.name == key }) else {
-                        throw ConfigError(path: "tune.grid.\(key)", "is not a hyperparameter of \(arm.optimizer) (arm \(arm.name)); tune only keys every arm's optimizer takes, or give the arm its own grid in tune.arm_grids")
-                    }
-                    return h
+                    try hyperparameter(key, of: arm, path: "tune.grid.\(key)",
+                                       hint: "; tune.grid takes only keys every arm without its own grid takes (arm \(arm.name)): give the arm its own in tune.arm_grids")
                 }
             }
         }

@@ -132,8 +132,7 @@ public enum Points {
             guard FileInput.exists(file) else { missing.append(i); continue }
             let stored = try readPoint(file)
             guard stored.fingerprint == config.fingerprint(point.arm, seed: point.seed, files: files) else { stale.append(i); continue }
-            results.append(ArmResult(arm: point.arm, seed: point.seed, rows: stored.rows, status: stored.status,
-                                     timings: stored.timings, wallSeconds: stored.wallSeconds))
+            results.append(stored.result(point.arm, seed: point.seed))
         }
         if !missing.isEmpty || !stale.isEmpty {
             var problem = ""
@@ -150,15 +149,25 @@ public enum Points {
         case finished
         case running(epochsDone: Int)
         case notStarted
+
+        /// "45 of 45 epochs", "13 of 45 epochs (checkpoint)", "not started".
+        public func describe(epochs: Int) -> String {
+            switch self {
+            case .finished: return "\(epochs) of \(epochs) epochs"
+            case .running(let e): return "\(e) of \(epochs) epochs (checkpoint)"
+            case .notStarted: return "not started"
+            }
+        }
     }
 
     /// What a long run has so far, as a results folder of its own beside the run's: OUT/<name>-partial/
     /// holds the finished points whole and the running points up to their last checkpoint (the
     /// curve rows a checkpoint carries); points not started are left out, and a tuned run shows
     /// its whole grid (a best point cannot be chosen on unequal horizons). The description says it
-    /// is partial and how far each point got. Returns the folder and each point's progress.
+    /// is partial and how far each point got. Returns the folder, the epochs of a whole point and each
+    /// point's progress.
     public static func collectPartial(directory: String, started: Date = Date(), threads: Int = 0) throws
-        -> (outcome: RunOutcome, progress: [(name: String, seed: UInt64, progress: Progress)]) {
+        -> (outcome: RunOutcome, epochs: Int, progress: [(name: String, seed: UInt64, progress: Progress)]) {
         let (recorded, files, dir) = try recordedConfig(directory)
         var config = recorded
         let all = ExperimentRunner.points(config)
@@ -166,8 +175,7 @@ public enum Points {
         for (i, point) in all.enumerated() {
             let fp = config.fingerprint(point.arm, seed: point.seed, files: files)
             if let stored = try? readPoint(pointPath(dir, i)), stored.fingerprint == fp {
-                results.append(ArmResult(arm: point.arm, seed: point.seed, rows: stored.rows, status: stored.status,
-                                         timings: stored.timings, wallSeconds: stored.wallSeconds))
+                results.append(stored.result(point.arm, seed: point.seed))
                 progress.append((point.arm.name, point.seed, .finished))
             } else if case .snapshot(let s) = CheckpointPlan(path: checkpointPath(dir, i), fingerprint: fp, everyEpochs: 1).load() {
                 results.append(ArmResult(arm: point.arm, seed: point.seed, rows: s.rows, status: .ok, timings: s.timings,
@@ -180,21 +188,14 @@ public enum Points {
         guard !results.isEmpty else {
             throw OutputError(path: dir, problem: "has no finished point and no checkpoint yet: nothing to collect")
         }
-        let epochs = config.training.epochs
-        let state = progress.map { p -> String in
-            switch p.progress {
-            case .finished: return "\(p.name): \(epochs) of \(epochs) epochs"
-            case .running(let e): return "\(p.name): \(e) of \(epochs) epochs"
-            case .notStarted: return "\(p.name): not started"
-            }
-        }
+        let state = progress.map { "\($0.name): " + $0.progress.describe(epochs: config.training.epochs) }
         config.description = "PARTIAL (collect --partial of \(directory); seed \(config.training.seeds.map(String.init).joined(separator: ", ")); "
             + state.joined(separator: "; ") + "). " + config.description
         config.name += "-partial"
         config.tune = nil
         let outcome = try ResultsFolder.write(config, files: files, results: results,
                                               outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
-        return (outcome, progress)
+        return (outcome, recorded.training.epochs, progress)
     }
 
     /// The config and data files a run recorded in DIR/points/config.json, and that folder.
@@ -275,6 +276,11 @@ public enum Points {
         var wallSeconds: Double
         var timings: [EpochTiming]
         var rows: [CurveRow]
+
+        /// The point's result, as training it would have returned it.
+        func result(_ arm: ArmConfig, seed: UInt64) -> ArmResult {
+            ArmResult(arm: arm, seed: seed, rows: rows, status: status, timings: timings, wallSeconds: wallSeconds)
+        }
     }
 
     /// A point file: `#` lines for the fingerprint, status, wall time and epoch timings, the

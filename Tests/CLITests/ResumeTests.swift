@@ -166,7 +166,7 @@ func hugeEpochCountsAreRefusedNotTrapped(_ epochs: String) throws {
     #expect(refused.status == 4 && refused.stderr.contains("--partial"), "\(refused.stderr)")
     let partial = try Binary.run(["collect", "part/survive", "--partial"], directory: dir.path)
     #expect(partial.status == 0, "\(partial.stderr)")
-    #expect(partial.stderr.contains("adam seed 1: finished") && partial.stderr.contains("adam seed 2: 2 epochs (checkpoint)")
+    #expect(partial.stderr.contains("adam seed 1: 6 of 6 epochs\n") && partial.stderr.contains("adam seed 2: 2 of 6 epochs (checkpoint)")
             && partial.stderr.contains("nesterov seed 1: not started"), "\(partial.stderr)")
     func rows(_ text: String, _ prefix: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix(prefix) } }
     let full = try #require(dir.read("ref/survive/curves.csv")), got = try #require(dir.read("part/survive-partial/curves.csv"))
