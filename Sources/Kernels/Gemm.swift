@@ -99,6 +99,27 @@ private func gemmBlock(_ s: GemmShape, rows: Range<Int>, columns: Range<Int>, al
                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     typealias B = GemmBlocking
     let ws = GemmWorkspace.current
+    if rows.count <= B.mc {
+        // One block of rows (a minibatch's products): A is packed once per k block, and each B
+        // micro-panel just before the tiles that use it, so it is written to and read from L1
+        // instead of making a round trip through L3 as a whole packed NC block would. Each tile
+        // sees the same k blocks in the same order, so the bits are those of the loops below.
+        let mc = rows.count
+        for pc in stride(from: 0, to: s.k, by: B.kc) {
+            let kc = min(B.kc, s.k - pc)
+            let betaBlock: Float = pc == 0 ? beta : 1
+            B.packA(s, a: a, lda: lda, i0: rows.lowerBound, mc: mc, p0: pc, kc: kc, into: ws.packedA)
+            for jr in stride(from: columns.lowerBound, to: columns.upperBound, by: B.nr) {
+                let nr = min(B.nr, columns.upperBound - jr)
+                B.packB(s, b: b, ldb: ldb, p0: pc, kc: kc, j0: jr, nc: nr, into: ws.packedB)
+                for ir in stride(from: 0, to: mc, by: B.mr) {
+                    B.tile(kc: kc, a: ws.packedA + ir * kc, b: ws.packedB, c: c + (rows.lowerBound + ir) * ldc + jr, ldc: ldc,
+                           rows: min(B.mr, mc - ir), columns: nr, alpha: alpha, beta: betaBlock, scratch: ws.tile)
+                }
+            }
+        }
+        return
+    }
     for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: B.nc) {
         let nc = min(B.nc, columns.upperBound - jc)
         for pc in stride(from: 0, to: s.k, by: B.kc) {
