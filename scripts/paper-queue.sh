@@ -67,10 +67,15 @@ tasks | xargs -P "$jobs" -L 1 sh -c \
 # train its missing points here, on one process: leave those to the next queue run).
 figures | while read -r name config out folder cmd order plot; do
   [[ $wanted == *" $name "* ]] || continue
-  if "$bin" collect "$out/$folder" >> "$out/logs/merge.log" 2>&1; then
+  if said=$("$bin" collect "$out/$folder" 2>&1); then
+    echo "$said" >> "$out/logs/merge.log"
+    # A tuned figure whose pick sits at the end of its grid: extend the grid in the config and
+    # run the queue again (the finished points are reused).
+    echo "$said" | grep '^warning:' >&2 || true
     "$bin" plot "$out/$folder" --paper "$paper" -o "$plot" >> "$out/logs/merge.log" 2>&1 || true
     echo "paper-queue: $name merged into $out/$folder, plot $plot"
   else
+    echo "$said" >> "$out/logs/merge.log"
     echo "paper-queue: $name not complete yet (see $out/logs/merge.log)"
   fi
 done

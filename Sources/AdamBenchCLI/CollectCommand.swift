@@ -19,5 +19,7 @@ enum CollectCommand {
         }
         let outcome = try Points.collect(directory: a.positional[0])
         if !a.has("--quiet") { printErr("wrote \(outcome.directory)/ (curves.csv, summary.csv, timings.csv, manifest.json)") }
+        // Not progress: a tuned optimum at its grid's edge is printed even with --quiet.
+        for warning in outcome.warnings { printErr("warning: \(warning)") }
     }
 }

@@ -84,6 +84,7 @@ enum RunCommand {
             if shard == .all {
                 let outcome = try Points.collect(directory: dir, started: started, threads: options.threads)
                 if !options.quiet { printErr(finalTable(outcome, seconds: Date().timeIntervalSince(started))) }
+                for warning in outcome.warnings { printErr("warning: \(warning)") }
             } else if !options.quiet {
                 printErr("when every shard is done: adam-bench collect \(dir)")
             }

@@ -6,7 +6,7 @@ import Optim
 
 public enum Manifest {
     public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
-                              started: Date, finished: Date, results: [ArmResult],
+                              started: Date, finished: Date, results: [ArmResult], tuning: [TuneChoice] = [],
                               resultFiles: [(name: String, sha256: String)] = []) -> String {
         let iso = ISO8601DateFormatter()
         let arms: [JSON] = results.map { r in
@@ -20,7 +20,16 @@ public enum Manifest {
             pairs.append(("evaluation_uses", .string(evaluation)))
             return .object(pairs)
         }
-        let root: JSON = .object([
+        // A tuned run: each arm's pick, its score, and the searched keys it took at a grid's end.
+        let picks: [JSON] = tuning.map { t in
+            .object([("arm", .string(t.arm)), ("chosen", .string(t.point)),
+                     ("score", t.score.map { .number($0) } ?? .null),
+                     ("at_grid_edge", .array(t.edges.map { e in
+                         .object([("key", .string(e.key)), ("value", .number(e.value)), ("side", .string(e.side)),
+                                  ("grid", .array(e.grid.map { .number($0) })), ("config_path", .string(e.path))])
+                     }))])
+        }
+        var root: JSON = .object([
             ("adam_bench_version", .string(AdamBench.version)),
             ("config_file", .string(config.source)),
             ("config", config.resolvedJSON),
@@ -33,6 +42,10 @@ public enum Manifest {
             ("arms", .array(arms)),
             ("result_files", .array(resultFiles.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256))]) })),
         ])
+        if let select = config.tune?.select, case .object(var pairs) = root {
+            pairs.insert(("tuning", .object([("select", .string(select)), ("arms", .array(picks))])), at: pairs.count - 1)
+            root = .object(pairs)
+        }
         return root.rendered() + "\n"
     }
 

@@ -72,6 +72,7 @@ public enum Report {
             if let d = arm.dropout { extra.append("dropout \(fmt(d.input)) input, \(fmt(d.hidden)) hidden") }
             md.append("| \(cell(arm.name)) | \(arm.optimizer) | \(cell(([hypers] + extra).filter { !$0.isEmpty }.joined(separator: "; "))) |")
         }
+        md += tuningTable(manifest, config)
         let t = config.training
         md += ["", "Training: \(t.epochs) epochs" + (config.dataset.isSynthetic ? "" : ", batch \(t.batchSize)") +
                ", seeds \(t.seeds.map(String.init).joined(separator: ", ")).", ""]
@@ -98,6 +99,32 @@ public enum Report {
         }
         md.append("")
         return Section(name: config.name, markdown: md.joined(separator: "\n"), panels: panels, outcomes: outcomes)
+    }
+
+    /// A tuned run's picks (the manifest's "tuning"): each arm's chosen point, its score, its grid,
+    /// and whether the pick lies inside the grid, where the rule wants it.
+    static func tuningTable(_ manifest: JSON, _ config: ExperimentConfig) -> [String] {
+        guard let tune = config.tune, case .array(let picks)? = manifest["tuning"]?["arms"] else { return [] }
+        var md = ["", "**Tuning**: each arm's point with the \(tune.select.hasSuffix("accuracy") ? "highest" : "lowest") "
+                  + "`\(tune.select)`, averaged over seeds; the whole grid is in tuning.csv.", "",
+                  "| arm | chosen | \(tune.select) | grid | inside the grid |", "| --- | --- | --- | --- | --- |"]
+        for pick in picks {
+            guard case .string(let arm)? = pick["arm"], case .string(let chosen)? = pick["chosen"] else { continue }
+            var score = "diverged"
+            if case .number(let x)? = pick["score"] { score = fmt(x) }
+            let grid = tune.grid(for: arm).map { "\($0.key) \($0.values.map(\.description).joined(separator: ", "))" }.joined(separator: "; ")
+            var edges: [String] = []
+            if case .array(let list)? = pick["at_grid_edge"] {
+                for e in list {
+                    if case .string(let key)? = e["key"], case .number(let v)? = e["value"], case .string(let side)? = e["side"] {
+                        edges.append("\(key) \(fmt(v)) is the \(side) value")
+                    }
+                }
+            }
+            let inside = score == "diverged" ? "no point converged" : edges.isEmpty ? "yes" : "**no**: " + edges.joined(separator: "; ")
+            md.append("| \(cell(arm)) | \(cell(chosen)) | \(score) | \(cell(grid)) | \(cell(inside)) |")
+        }
+        return md
     }
 
     /// The claims table's first column: what is checked, in words.

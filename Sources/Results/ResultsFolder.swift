@@ -7,6 +7,10 @@ import Foundation
 public struct RunOutcome: Sendable {
     public let directory: String
     public let results: [ArmResult]
+    /// A tuned run's picks, one per arm (empty otherwise).
+    public var tuning: [TuneChoice] = []
+    /// What the reader should act on, for stderr: a tuned optimum at the edge of its grid.
+    public var warnings: [String] { tuning.flatMap(\.warnings) }
 }
 
 public enum ResultsFolder {
@@ -21,6 +25,7 @@ public enum ResultsFolder {
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
+        let choices = config.tune.map { Tuner.choose(config, $0, all: results) } ?? []
         let shown = config.tune.map { Tuner.select(config, $0, all: results) } ?? results
         var contents: [(String, String)] = []
         if config.tune != nil { contents.append(("tuning.csv", SummaryCSV.render(results))) }
@@ -32,9 +37,10 @@ public enum ResultsFolder {
         var set = OutputFiles.FileSet()
         for (name, text) in contents { try set.stage(text, to: path(name)) }
         let manifest = Manifest.render(config: config, files: files, threads: threads, started: started, finished: Date(),
-                                       results: results, resultFiles: contents.map { ($0.0, SHA256.hex(Array($0.1.utf8))) })
+                                       results: results, tuning: choices.map(\.choice),
+                                       resultFiles: contents.map { ($0.0, SHA256.hex(Array($0.1.utf8))) })
         try set.stage(manifest, to: path("manifest.json"))
         try set.commit()
-        return RunOutcome(directory: dir, results: results)
+        return RunOutcome(directory: dir, results: results, tuning: choices.map(\.choice))
     }
 }

@@ -292,3 +292,54 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
     let svg = SVGPlot.render(panels)
     #expect(isWellFormedXML(svg) && svg.contains("height=\"840.0\"") && svg.contains("translate(2800.0,420.0)"))
 }
+
+/// A pick at the smallest or largest value of a searched key may not be the optimum: the run says
+/// so on stderr (with the config path to extend), in manifest.json and in the report; a pick
+/// inside its grid, a key with one value and a boolean key are not flagged.
+@Test func aTunedPickAtItsGridsEdgeIsFlagged() throws {
+    // SGD on curvature 10 converges fastest at lr 0.15: inside [0.001, 0.05, 0.15, 50].
+    let inside = try ExperimentConfig.parse(JSON.parse(tuneConfig))
+    let (out, _) = try trainTuned(inside, threads: 1)
+    let picks = try JSON.parse(out.read("tuned/manifest.json")!)["tuning"]
+    #expect(picks?["select"] == .string("final_eval_train_loss"))
+    #expect(element(picks?["arms"], 0)?["chosen"] == .string("sgd[lr=0.15]") && element(picks?["arms"], 0)?["at_grid_edge"] == .array([]))
+
+    // Without 0.15 and 50, SGD's best is 0.05, the grid's largest value; Adam's lr has one value
+    // (not searched) and its beta1 pick, whichever it is, lies at an end of [0, 0.9].
+    let json = tuneConfig.replacingOccurrences(of: "\"tune\": {\"grid\": {\"lr\": [0.001, 0.05, 0.15, 50]},",
+                                               with: "\"tune\": {\"arm_grids\": {\"sgd\": {\"lr\": [0.001, 0.05]}, \"adam\": {\"lr\": [0.05], \"beta1\": [0, 0.9], \"bias_correction\": [true, false]}},")
+    let c = try ExperimentConfig.parse(JSON.parse(json))
+    let problem = try c.loadProblem(dataDirectory: "")
+    let results = ExperimentRunner.train(c, problem: problem, threads: 1, progress: nil)
+    let choices = Tuner.choose(c, c.tune!, all: results).map(\.choice)
+    #expect(choices.map(\.arm) == ["sgd", "adam"])
+    #expect(choices[0].point == "sgd[lr=0.05]")
+    #expect(choices[0].edges == [.init(key: "lr", value: 0.05, side: "largest", grid: [0.001, 0.05], path: "tune.arm_grids.sgd.lr")])
+    #expect(choices[1].edges.map(\.key) == ["beta1"] && choices[1].edges[0].path == "tune.arm_grids.adam.beta1")
+    let warning = choices[0].warnings[0]
+    #expect(warning.contains("sgd's best point sgd[lr=0.05] has lr = 0.05, the largest value of its grid (0.001, 0.05)")
+            && warning.contains("add a larger value to tune.arm_grids.sgd.lr"), "\(warning)")
+    // The score is the select column's mean over the two seeds.
+    let sgd = results.filter { $0.arm.name == "sgd[lr=0.05]" }.map { Tuner.score($0, "final_eval_train_loss")! }
+    #expect(choices[0].score == (sgd[0] + sgd[1]) / 2)
+
+    // The same through the command line, the manifest and the report.
+    let dir = TemporaryDirectory()
+    try json.write(toFile: dir.file("tuned.json"), atomically: true, encoding: .utf8)
+    let run = try Binary.run(["run", "tuned.json", "--out", "res", "--quiet"], directory: dir.path)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stderr.contains("warning: tune: sgd's best point sgd[lr=0.05]"), "\(run.stderr)")
+    let collect = try Binary.run(["collect", "res/tuned", "--quiet"], directory: dir.path)
+    #expect(collect.status == 0 && collect.stderr.components(separatedBy: "warning: tune:").count == 3, "\(collect.stderr)")
+    let edge = element(element(try JSON.parse(dir.read("res/tuned/manifest.json")!)["tuning"]?["arms"], 0)?["at_grid_edge"], 0)
+    #expect(edge?["side"] == .string("largest") && edge?["config_path"] == .string("tune.arm_grids.sgd.lr"))
+    let section = try Report.section(directory: dir.file("res/tuned"), paper: nil, image: "tuned.svg")
+    #expect(section.markdown.contains("| sgd | sgd[lr=0.05] | "), "\(section.markdown)")
+    #expect(section.markdown.contains("| lr 0.001, 0.05 | **no**: lr 0.05 is the largest value |"), "\(section.markdown)")
+}
+
+/// Element i of a JSON array, or nil.
+func element(_ json: JSON?, _ i: Int) -> JSON? {
+    guard case .array(let items)? = json, i < items.count else { return nil }
+    return items[i]
+}
