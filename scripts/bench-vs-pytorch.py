@@ -5,6 +5,7 @@ A benchmarking tool only: PyTorch and NumPy come from a virtual environment this
 when missing (~/peer-venv, or PEER_VENV); adam-bench never depends on them.
 
   scripts/bench-vs-pytorch.py [--threads 2] [--rounds 2] [--models logreg,mlp,vae,cnn]
+  scripts/bench-vs-pytorch.py --gemm [--threads 2] [--rounds 3]   the GEMM against numpy.matmul (OpenBLAS)
   (BIN=path/to/adam-bench to time another build; default: the release build of `make build`)
 
 adam-bench is timed with `bench train` on one-arm configs written to a temporary folder (the
@@ -80,6 +81,51 @@ print(statistics.median(times) * 1000)
 '''
 
 
+# The products a training step makes (m,n,k,transA,transB: C = op(A)·op(B), op(A) m x k), and 1024³.
+GEMMS = [
+    ("1024³", "1024,1024,1024,N,N"),
+    ("MLP forward, layer 1", "128,1000,784,N,T"), ("MLP forward, layer 2", "128,1000,1000,N,T"),
+    ("MLP weight gradient, layer 1", "1000,784,128,T,N"), ("MLP weight gradient, layer 2", "1000,1000,128,T,N"),
+    ("MLP input gradient, layer 2", "128,1000,1000,N,N"),
+    ("VAE encoder", "100,500,784,N,T"), ("VAE decoder output", "100,784,500,N,T"),
+    ("VAE decoder weight gradient", "784,500,100,T,N"), ("VAE decoder input gradient", "100,500,784,N,N"),
+    ("CNN fully connected forward", "128,1000,2048,N,T"), ("CNN fully connected weight gradient", "1000,2048,128,T,N"),
+]
+
+PEER_GEMM = r'''
+import statistics, sys, time, numpy as np
+m, n, k, ta, tb = sys.argv[1].split(","); m, n, k = int(m), int(n), int(k)
+rng = np.random.default_rng(1)
+a = rng.random((k, m) if ta == "T" else (m, k), dtype=np.float32)
+b = rng.random((n, k) if tb == "T" else (k, n), dtype=np.float32)
+A = a.T if ta == "T" else a; B = b.T if tb == "T" else b   # views: BLAS gets the transpose flags
+c = np.empty((m, n), dtype=np.float32)
+for _ in range(3): np.matmul(A, B, out=c)
+times = []
+t0 = time.perf_counter()
+while len(times) < 5 or time.perf_counter() - t0 < 1: t = time.perf_counter(); np.matmul(A, B, out=c); times.append(time.perf_counter() - t)
+print(2 * m * n * k / statistics.median(times) / 1e9)
+'''
+
+
+def gemms(python, binary, threads, rounds):
+    """Our GEMM against numpy.matmul (OpenBLAS with its best kernels for this CPU), alternating."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    env.pop("OPENBLAS_CORETYPE", None)  # the machine's preset halves OpenBLAS; give it its best
+    print("| product | m,n,k,op(A),op(B) | adam-bench GFLOP/s | OpenBLAS GFLOP/s | ratio |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, shape in GEMMS:
+        mine, theirs = [], []
+        for _ in range(rounds):
+            out = subprocess.run([binary, "bench", "gemm", "--threads", str(threads), "--shape", shape],
+                                 capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1].split(",")
+            mine.append(float(out[6]))
+            theirs.append(float(subprocess.run([python, "-c", PEER_GEMM, shape], capture_output=True, text=True,
+                                               check=True, env=env).stdout.strip()))
+        m, t = statistics.median(mine), statistics.median(theirs)
+        print(f"| {name} | {shape} | {m:.1f} | {t:.1f} | {m / t:.2f}x |", flush=True)
+
+
 def venv_python():
     py = os.path.join(VENV, "bin", "python")
     if not os.path.exists(py):
@@ -127,6 +173,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--models", default="logreg,mlp,vae,cnn")
+    p.add_argument("--gemm", action="store_true", help="time the GEMM's products against numpy.matmul instead")
     a = p.parse_args()
     python, binary = venv_python(), adam_bench()
     peak = subprocess.run([binary, "bench", "gemm", "--threads", str(a.threads), "--shape", "256,256,256,N,N"],
@@ -136,6 +183,10 @@ def main():
         cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
     except Exception:
         pass
+    if a.gemm:
+        print(f"# {time.strftime('%Y-%m-%d')}, {cpu}, {a.threads} threads, FMA loop {peak} GFLOP/s; medians of {a.rounds} alternating rounds")
+        gemms(python, binary, a.threads, a.rounds)
+        return
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for kind in a.models.split(","):
