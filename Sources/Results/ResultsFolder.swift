@@ -25,8 +25,7 @@ public enum ResultsFolder {
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
-        let choices = config.tune.map { Tuner.choose(config, $0, all: results) } ?? []
-        let shown = config.tune.map { Tuner.select(config, $0, all: results) } ?? results
+        let (shown, choices) = config.tune.map { Tuner.select(config, $0, all: results) } ?? (results, [])
         var contents: [(String, String)] = []
         if config.tune != nil { contents.append(("tuning.csv", SummaryCSV.render(results))) }
         contents += [("curves.csv", CurvesCSV.render(shown)),
@@ -37,10 +36,10 @@ public enum ResultsFolder {
         var set = OutputFiles.FileSet()
         for (name, text) in contents { try set.stage(text, to: path(name)) }
         let manifest = Manifest.render(config: config, files: files, threads: threads, started: started, finished: Date(),
-                                       results: results, tuning: choices.map(\.choice),
+                                       results: results, tuning: choices,
                                        resultFiles: contents.map { ($0.0, SHA256.hex(Array($0.1.utf8))) })
         try set.stage(manifest, to: path("manifest.json"))
         try set.commit()
-        return RunOutcome(directory: dir, results: results, tuning: choices.map(\.choice))
+        return RunOutcome(directory: dir, results: results, tuning: choices)
     }
 }

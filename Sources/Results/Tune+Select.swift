@@ -79,16 +79,19 @@ extension Tuner {
         return chosen
     }
 
-    /// Each arm's best point's results (every seed), renamed to the arm.
-    public static func select(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult]) -> [ArmResult] {
+    /// Each arm's pick, and its best point's results (every seed) renamed to the arm: what
+    /// curves.csv and summary.csv show.
+    public static func select(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult]) -> (shown: [ArmResult], choices: [TuneChoice]) {
         let seeds = config.training.seeds.count
-        return choose(config, tune, all: all).flatMap { choice, index in
+        let picks = choose(config, tune, all: all)
+        let shown = picks.flatMap { choice, index in
             (0..<seeds).map { s in
                 var r = all[index * seeds + s]
                 r.arm.name = choice.arm
                 return r
             }
         }
+        return (shown, picks.map(\.choice))
     }
 
     /// The value of a summary column ("final_…" or "best_…") for one result, as summary.csv has it.
