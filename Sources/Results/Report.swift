@@ -110,8 +110,8 @@ public enum Report {
                   "| arm | chosen | \(tune.select) | grid | inside the grid |", "| --- | --- | --- | --- | --- |"]
         for pick in picks {
             guard case .string(let arm)? = pick["arm"], case .string(let chosen)? = pick["chosen"] else { continue }
-            var score = "diverged"
-            if case .number(let x)? = pick["score"] { score = fmt(x) }
+            var score: Double? = nil
+            if case .number(let x)? = pick["score"] { score = x }
             let grid = tune.grid(for: arm).map { "\($0.key) \($0.values.map(\.description).joined(separator: ", "))" }.joined(separator: "; ")
             var edges: [String] = []
             if case .array(let list)? = pick["at_grid_edge"] {
@@ -121,8 +121,8 @@ public enum Report {
                     }
                 }
             }
-            let inside = score == "diverged" ? "no point converged" : edges.isEmpty ? "yes" : "**no**: " + edges.joined(separator: "; ")
-            md.append("| \(cell(arm)) | \(cell(chosen)) | \(score) | \(cell(grid)) | \(cell(inside)) |")
+            let inside = score == nil ? "no point converged" : edges.isEmpty ? "yes" : "**no**: " + edges.joined(separator: "; ")
+            md.append("| \(cell(arm)) | \(cell(chosen)) | \(score.map(fmt) ?? "diverged") | \(cell(grid)) | \(cell(inside)) |")
         }
         return md
     }
