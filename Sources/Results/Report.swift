@@ -81,7 +81,8 @@ public enum Report {
         var provenance: [String] = []
         if case .string(let v)? = manifest["adam_bench_version"] { provenance.append("adam-bench \(v)") }
         if case .string(let cpu)? = manifest["cpu"] { provenance.append(cpu) }
-        if case .number(let th)? = manifest["threads"] { provenance.append("\(Int(th)) thread(s)") }
+        // A merge (collect) trains nothing and records 0 threads: the points' own threads are not kept.
+        if case .number(let th)? = manifest["threads"] { provenance.append(th > 0 ? "\(Int(th)) thread(s)" : "merged from its points by collect") }
         if case .string(let s)? = manifest["started"], case .string(let f)? = manifest["finished"] { provenance.append("\(s) to \(f)") }
         var compute = 0.0
         if case .array(let entries)? = manifest["arms"] {
