@@ -46,6 +46,10 @@ enum ValidateCommand {
             break
         }
         lines.append("  logging     " + (t.logEvery > 0 ? "every \(t.logEvery) iterations and " : "") + "evaluation every \(t.evalEveryEpochs) epoch(s)")
+        if case .supervised(let data, _, _) = problem {
+            lines.append("              " + trainLossMeaning(logEvery: t.logEvery, evalEvery: t.evalEveryEpochs,
+                                                             perEpoch: c.iterationsPerEpoch(trainCount: data.train.count)))
+        }
         lines.append("  checkpoints " + (t.checkpointEveryEpochs > 0 ? "every \(t.checkpointEveryEpochs) epoch(s)" : "off")
                      + (t.saveParams ? "; final parameters saved to params/" : ""))
         if let tune = c.tune {
@@ -70,5 +74,16 @@ enum ValidateCommand {
             lines.append(line)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What a curve row's train_loss averages over (the minibatch losses since the previous row),
+    /// so that a config meant to plot per-epoch training cost shows it is not.
+    static func trainLossMeaning(logEvery: Int, evalEvery: Int, perEpoch: Int) -> String {
+        if logEvery == 0 {
+            return evalEvery == 1 ? "train_loss: the mean of each epoch (a row per epoch)"
+                : "train_loss: the mean over the \(evalEvery) epochs before each evaluation; set log_every to \(perEpoch) for each epoch's mean"
+        }
+        if logEvery == perEpoch { return "train_loss: the mean of each epoch (\(perEpoch) iterations a row)" }
+        return "train_loss: the mean over the iterations since the previous row (\(logEvery), or fewer at an evaluation)"
     }
 }

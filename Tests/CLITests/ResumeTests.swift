@@ -181,3 +181,19 @@ func hugeEpochCountsAreRefusedNotTrapped(_ epochs: String) throws {
     #expect(try runSurvive(dir, out: "part", extra: ["--quiet"]).status == 0)
     #expect(dir.read("part/survive/curves.csv") == full)
 }
+
+/// `validate` says what a row's train_loss averages over, so a config meant to plot each epoch's
+/// training cost shows when it would plot a mean over several epochs instead.
+@Test func validateSaysWhatTrainLossAveragesOver() throws {
+    let dir = try resumeWorkspace()
+    // 200 examples in batches of 16: 13 iterations per epoch.
+    let cases = [("\"log_every\": 5", "train_loss: the mean over the iterations since the previous row (5, or fewer at an evaluation)"),
+                 ("\"log_every\": 13", "train_loss: the mean of each epoch (13 iterations a row)"),
+                 ("\"log_every\": 0", "train_loss: the mean of each epoch (a row per epoch)"),
+                 ("\"log_every\": 0, \"eval_every_epochs\": 3", "train_loss: the mean over the 3 epochs before each evaluation; set log_every to 13 for each epoch's mean")]
+    for (setting, meaning) in cases {
+        _ = dir.write(resumeConfig.replacingOccurrences(of: "\"log_every\": 5", with: setting), to: "rows.json")
+        let r = try Binary.run(["validate", "rows.json", "--data-dir", "data"], directory: dir.path)
+        #expect(r.status == 0 && r.stdout.contains(meaning), "\(setting): \(r.stdout)")
+    }
+}
