@@ -30,7 +30,8 @@ public enum Report {
         let timings = try? CSVTable.read(path("timings.csv"))
         let settings = config.plot ?? PlotSettings()
         let panels = try ResultsPlot.figurePanels(directory: directory, paper: paper, epoch: nil) { _ in }
-        let arms = config.runArms.map(\.name)
+        // A tuned run's results carry each arm's chosen point under the arm's own name.
+        let arms = config.tune == nil ? config.runArms.map(\.name) : config.arms.map(\.name)
         let checker = ClaimChecker(curves: curves, summary: summary, timings: timings, arms: arms, defaultColumn: settings.column)
         let outcomes = config.claims.map { ($0, checker.check($0)) }
 
@@ -65,8 +66,12 @@ public enum Report {
 
         // Choices: each arm's resolved settings.
         md += ["**Choices**", "", "| arm | optimizer | settings |", "| --- | --- | --- |"]
-        for arm in config.runArms {
-            let hypers = arm.hyperparameters.values.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+        for arm in chosenArms(manifest, config) {
+            // A sweep's arm shows each swept key's grid in place of its single value.
+            let swept = config.sweep.flatMap { $0.arm == arm.name ? $0.grid : nil } ?? []
+            let hypers = arm.hyperparameters.values.map { h in
+                swept.first { $0.key == h.name }.map { "\(h.name) {\($0.values.map(\.description).joined(separator: ", "))}" } ?? "\(h.name) \(h.value)"
+            }.joined(separator: ", ")
             var extra: [String] = ["schedule \(arm.schedule.name)"]
             if let a = arm.averaging { extra.append("averaging \(a.name)") }
             if let d = arm.dropout { extra.append("dropout \(fmt(d.input)) input, \(fmt(d.hidden)) hidden") }
@@ -100,6 +105,19 @@ public enum Report {
         }
         md.append("")
         return Section(name: config.name, markdown: md.joined(separator: "\n"), panels: panels, outcomes: outcomes)
+    }
+
+    /// The arms whose curves the results hold: every arm that ran, for a tuned run each arm's
+    /// chosen grid point (the manifest's "tuning"), so the choices are the settings plotted; for
+    /// a sweep, the config's arms, the swept one once with its grid.
+    static func chosenArms(_ manifest: JSON, _ config: ExperimentConfig) -> [ArmConfig] {
+        if config.sweep != nil { return config.arms }
+        guard config.tune != nil, case .array(let picks)? = manifest["tuning"]?["arms"] else { return config.runArms }
+        let byName = Dictionary(config.runArms.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return picks.compactMap { pick in
+            guard case .string(let chosen)? = pick["chosen"] else { return nil }
+            return byName[chosen]
+        }
     }
 
     /// A tuned run's picks (the manifest's "tuning"): each arm's chosen point, its score, its grid,

@@ -35,8 +35,11 @@ public enum ResultsPlot {
         let settings = self.settings(directory: directory)
         return try panels(directory: directory, override: override).map { panel in
             var panel = panel
-            // The paper's values are per epoch: not drawn on a wall-time axis.
-            if let paper, panel.xLabel != "seconds", let figure = paperFigure ?? settings.paperFigure {
+            // The paper's values are per epoch (not drawn on a wall-time axis) and in the units of
+            // the plot's own column (not drawn on a panel of another column, as Figure 2 (a)'s
+            // loss without dropout).
+            let paperUnits = panel.yLabel == settings.column.replacingOccurrences(of: "_", with: " ")
+            if let paper, panel.xLabel != "seconds", paperUnits, let figure = paperFigure ?? settings.paperFigure {
                 addPaper(paper, figure: figure, shift: settings.paperShift, to: &panel)
             }
             return panel

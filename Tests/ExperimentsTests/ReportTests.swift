@@ -265,3 +265,50 @@ func sweepClaimErrorsNameTheirJSONPath(_ c: (String, String, String)) throws {
         #expect(e.path == "plot.panels[1].column" && e.message.contains("must be one of"))
     }
 }
+
+/// A tuned run (Figure 2 (a)): its results hold each arm's chosen point under the arm's name, so
+/// the claims name arms, the choices are the chosen points' settings, and the paper's markers
+/// (in the units of the plot's column) go on the panel of that column only.
+@Test func reportOfATunedRunChecksEachArmsChosenPoint() throws {
+    let dir = TemporaryDirectory()
+    try Fixtures.writeMNIST(to: dir.file("m"), train: 40, test: 20)
+    let config = """
+    {"name": "tuned", "dataset": {"name": "mnist", "path": "m"}, "model": {"kind": "logistic-regression"},
+     "training": {"epochs": 2, "batch_size": 16},
+     "arms": [{"name": "adam", "optimizer": "adam"}, {"name": "sgd", "optimizer": "sgd", "lr": 0.01}],
+     "tune": {"arm_grids": {"adam": {"lr": [0.0001, 0.01]}, "sgd": {"lr": [0.001, 0.05]}}, "select": "final_eval_train_loss"},
+     "plot": {"column": "eval_train_loss", "paper_figure": "9",
+              "panels": [{"title": "loss"}, {"title": "test", "column": "test_loss"}]},
+     "claims": [{"kind": "lowest", "series": "adam", "epoch": 2}, {"kind": "never-diverges"}]}
+    """
+    let c = try ExperimentConfig.parse(JSON.parse(config))
+    _ = try ResultsFolder.write(c, files: [], results: try run(config, dataDirectory: dir.path), outRoot: dir.file("out"),
+                                threads: 1, started: Date())
+    let paper = try CSVTable.parse("figure,panel,series,x,y,above\n9,p,adam,1,0.9,\n9,p,sgd,1,1.1,\n", path: "f.csv")
+    let section = try Report.section(directory: dir.file("out/tuned"), paper: paper, image: "t.svg")
+    #expect(section.outcomes.map { $0.outcome.verdict } == [.pass, .pass], "\(section.outcomes.map(\.outcome))")
+    #expect(section.outcomes[0].outcome.evidence.hasPrefix("adam ") && section.outcomes[0].outcome.evidence.contains("of 2; next sgd"))
+    #expect(section.outcomes[1].outcome.evidence == "2 of 2 arm(s) finished without a non-finite loss")
+    let md = section.markdown
+    #expect(md.contains("| adam[lr=0.01] | adam | lr 0.01,") && md.contains("| sgd[lr=0.05] | sgd | lr 0.05,"), "\(md)")
+    #expect(!md.contains("| adam[lr=0.0001] | adam |") && !md.contains("| sgd[lr=0.001] | sgd |"))
+    #expect(section.panels.map { $0.series.contains { $0.name.hasPrefix("paper: ") } } == [true, false])
+}
+
+/// A sweep's choices are its arm once, each swept key with its grid, not a row per point.
+@Test func reportOfASweepShowsTheSweptArmOnceWithItsGrid() throws {
+    let dir = TemporaryDirectory()
+    try Fixtures.writeMNIST(to: dir.file("m"), train: 40, test: 20)
+    let config = """
+    {"name": "swept", "dataset": {"name": "mnist", "path": "m"}, "model": {"kind": "logistic-regression"},
+     "training": {"epochs": 2, "batch_size": 16}, "arms": [{"name": "adam", "optimizer": "adam"}],
+     "sweep": {"arm": "adam", "grid": {"lr": [0.001, 0.01], "bias_correction": [true, false]}, "read_epochs": [2]}}
+    """
+    let c = try ExperimentConfig.parse(JSON.parse(config))
+    _ = try ResultsFolder.write(c, files: [], results: try run(config, dataDirectory: dir.path), outRoot: dir.file("out"),
+                                threads: 1, started: Date())
+    let md = try Report.section(directory: dir.file("out/swept"), paper: nil, image: "s.svg").markdown
+    let choices = md.split(separator: "\n").filter { $0.hasPrefix("| adam") }
+    #expect(choices == ["| adam | adam | lr {0.001, 0.01}, beta1 0.9, beta2 0.999, eps 1e-08, bias_correction {true, false}, beta1_decay 1, epsilon_form algorithm1; schedule constant |"],
+            "\(choices)")
+}
