@@ -141,13 +141,22 @@ struct CheckpointPlan: Sendable {
     /// Peeks at the epochs a usable-looking checkpoint has done, without reading it whole (for
     /// progress totals); 0 when there is none or it is from other settings.
     func epochsDone() -> Int {
-        guard let h = FileHandle(forReadingAtPath: path) else { return 0 }
-        defer { try? h.close() }
-        guard let head = try? h.read(upToCount: 4096) else { return 0 }
-        var r = ByteReader([UInt8](head))
-        guard (try? r.bytes(Self.magic.count)) == Self.magic, (try? r.u32()) == Self.formatVersion,
-              (try? r.string()) == fingerprint, let epoch = try? r.int() else { return 0 }
+        guard let head = Self.head(path), head.fingerprint == fingerprint, let epoch = head.epoch else { return 0 }
         return max(0, epoch)
+    }
+
+    /// The fingerprint a checkpoint file was written with, read from its head; nil when the file
+    /// is missing or is not a checkpoint of this format.
+    static func storedFingerprint(_ path: String) -> String? { head(path)?.fingerprint }
+
+    /// The fingerprint and epoch at the head of a checkpoint file, without reading it whole.
+    private static func head(_ path: String) -> (fingerprint: String, epoch: Int?)? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let bytes = try? h.read(upToCount: 4096) else { return nil }
+        var r = ByteReader([UInt8](bytes))
+        guard (try? r.bytes(magic.count)) == magic, (try? r.u32()) == formatVersion, let fp = try? r.string() else { return nil }
+        return (fp, try? r.int())
     }
 
     func load() -> Loaded {

@@ -60,21 +60,18 @@ public enum Points {
         }))])
         try OutputFiles.writeAtomically(record.rendered() + "\n", to: (dir as NSString).appendingPathComponent("config.json"))
         let all = ExperimentRunner.points(config)
+        let every = all.map { config.fingerprint($0.arm, seed: $0.seed, files: files) }
+        // Shards starting together take turns: each moves the files of a grid that grew to their
+        // new indices and then reads its own, never while another is moving them.
+        let lock = try DirectoryLock(dir)
+        defer { lock.release() }
+        try realign(dir, fingerprints: every)
         var todo: [Int] = [], damaged: [Int] = [], skipped = 0, remaining = 0, fingerprints: [Int: String] = [:]
-        var finished: [String: String]? = nil  // fingerprint -> a whole point file's text, read when first needed
         for i in stride(from: shard.index, to: all.count, by: shard.count) {
-            let fp = config.fingerprint(all[i].arm, seed: all[i].seed, files: files)
+            let fp = every[i]
             let file = pointPath(dir, i)
             if FileInput.exists(file) {
                 do { if try readPoint(file).fingerprint == fp { skipped += 1; continue } } catch { damaged.append(i) }
-            }
-            // A grid that grew shifts the indices of the points after the new values: a point
-            // finished under another index is taken over, not trained again.
-            if finished == nil { finished = finishedPoints(in: dir) }
-            if let text = finished![fp], (try? adopt(text, as: i, of: all.count, at: file)) != nil {
-                damaged.removeAll { $0 == i }
-                skipped += 1
-                continue
             }
             todo.append(i)
             fingerprints[i] = fp
@@ -244,18 +241,63 @@ public enum Points {
 
     // MARK: - Point files
 
-    /// The text of every whole point file in dir, by fingerprint: read at once, so that taking
-    /// one over (which overwrites another index's file) cannot change what a later one reads.
-    static func finishedPoints(in dir: String) -> [String: String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [:] }
-        var byFingerprint: [String: String] = [:]
-        for name in names.sorted() where name.hasSuffix(".point") && !name.hasPrefix(".") {
-            let path = (dir as NSString).appendingPathComponent(name)
-            guard let p = try? readPoint(path), byFingerprint[p.fingerprint] == nil,
-                  let bytes = try? FileInput.read(path, limit: FileInput.resultLimit) else { continue }
-            byFingerprint[p.fingerprint] = String(decoding: bytes, as: UTF8.self)
+    /// Puts every whole point file and every checkpoint in `dir` under the index its fingerprint
+    /// has in `fingerprints`: a grid that grew shifts the indices of the points after the new
+    /// values, and a point finished (or checkpointed) under its old index is taken over, not
+    /// trained again. Moves go through NAME.moving files: every file to move gets its copy under
+    /// the new name before any file is replaced, so nothing is lost when one point's new index is
+    /// another's old one, and a process killed half-way leaves .moving files the next call
+    /// finishes; then the copies left at old indices go. Files of settings not in `fingerprints`
+    /// are left where they are (replaced only when a point of this config needs their name). The
+    /// caller holds the directory's lock.
+    static func realign(_ dir: String, fingerprints: [String]) throws {
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        func names() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() }
+        for name in names() where name.hasSuffix(".moving") { _ = rename(path(name), path(String(name.dropLast(7)))) }
+        let wanted = Dictionary(fingerprints.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var pointAt: [Int: String] = [:], pointText: [String: String] = [:], checkpointAt: [Int: String] = [:]
+        for name in names() {
+            guard name.count >= 11, let i = Int(name.prefix(5)), name.dropFirst(5).first == "." else { continue }
+            if name.hasSuffix(".point"), let p = try? readPoint(path(name)) {
+                pointAt[i] = p.fingerprint
+                if pointText[p.fingerprint] == nil, let bytes = try? FileInput.read(path(name), limit: FileInput.resultLimit) {
+                    pointText[p.fingerprint] = String(decoding: bytes, as: UTF8.self)
+                }
+            } else if name.hasSuffix(".checkpoint"), let fp = CheckpointPlan.storedFingerprint(path(name)) {
+                checkpointAt[i] = fp
+            }
         }
-        return byFingerprint
+        // Phase 1: each file to move is copied (a point, renumbered) or renamed (a checkpoint)
+        // to its new name + ".moving"; phase 2 renames those into place.
+        var moving: [String] = []
+        for (fp, text) in pointText.sorted(by: { $0.key < $1.key }) {
+            guard let i = wanted[fp], pointAt[i] != fp else { continue }
+            let target = pointPath(dir, i) + ".moving"
+            try adopt(text, as: i, of: fingerprints.count, at: target)
+            moving.append(target)
+        }
+        var claimed = Set<Int>()
+        for (from, fp) in checkpointAt.sorted(by: { $0.key < $1.key }) {
+            // A finished point makes its checkpoints obsolete; one copy per index.
+            guard let to = wanted[fp], to != from, checkpointAt[to] != fp, pointText[fp] == nil, !claimed.contains(to) else { continue }
+            let target = checkpointPath(dir, to) + ".moving"
+            guard rename(checkpointPath(dir, from), target) == 0 else {
+                throw OutputError(path: checkpointPath(dir, from), problem: "cannot be moved to \(target) (errno \(errno)); check the folder's permissions")
+            }
+            claimed.insert(to)
+            moving.append(target)
+        }
+        for target in moving where rename(target, String(target.dropLast(7))) != 0 {
+            throw OutputError(path: target, problem: "cannot be renamed into place (errno \(errno)); rerun to finish the move")
+        }
+        // Phase 3: a point file left at an old index, whose point now has its own file, goes (its
+        // index is a new point's, to train).
+        for (i, fp) in pointAt where pointText[fp] != nil {
+            if let home = wanted[fp], home != i, (try? readPoint(pointPath(dir, home)))?.fingerprint == fp,
+               (try? readPoint(pointPath(dir, i)))?.fingerprint == fp {
+                unlink(pointPath(dir, i))
+            }
+        }
     }
 
     /// Writes a point file's text as point `index` of `total` at `path`: its first line

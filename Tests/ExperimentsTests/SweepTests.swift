@@ -343,3 +343,40 @@ func element(_ json: JSON?, _ i: Int) -> JSON? {
     guard case .array(let items)? = json, i < items.count else { return nil }
     return items[i]
 }
+
+/// Shards of a grid that grew at its front, planned one after another as a queue starts them:
+/// each finds every finished point and checkpoint at its new index. (The first shard's
+/// renumbering once overwrote a point file the next shard had still to find, which then trained
+/// again, and checkpoints were not moved at all.)
+@Test func shardsOfAGrownGridFindEveryFinishedPointAndCheckpoint() throws {
+    let small = try ExperimentConfig.parse(JSON.parse(tuneConfig.replacingOccurrences(of: "[0.001, 0.05, 0.15, 50]", with: "[0.05, 0.15]")))
+    let grown = try ExperimentConfig.parse(JSON.parse(tuneConfig.replacingOccurrences(of: "[0.001, 0.05, 0.15, 50]", with: "[0.01, 0.05, 0.15]")))
+    let problem = try small.loadProblem(dataDirectory: "")
+    let out = TemporaryDirectory()
+    #expect(try Points.run(small, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil).ran == 8)
+    // A checkpoint (epoch 7) of the grown grid's point 1, left under index 5 by an earlier run.
+    let points = ExperimentRunner.points(grown)
+    let every = points.map { grown.fingerprint($0.arm, seed: $0.seed, files: []) }
+    let snapshot = TrainingSnapshot(epoch: 7, iteration: 7, params: [1, 2], optimizerScalars: [], optimizerBuffers: [], averageSteps: 0,
+                                    average: [], rngs: [], order: [], lossSum: 0, lossCount: 0, rows: [], timings: [], wallSeconds: 1)
+    try CheckpointPlan(path: out.file("tuned/points/00005.checkpoint"), fingerprint: every[1], everyEpochs: 1).save(snapshot)
+    var skipped = 0, todo: [Int] = []
+    for k in 0..<points.count {
+        let plan = try Points.plan(grown, problem: problem, shard: Points.Shard(index: k, count: points.count), outRoot: out.path)
+        skipped += plan.skipped
+        todo += plan.todo
+        if k == 1 { #expect(plan.todo == [1] && plan.remainingEpochs == grown.training.epochs - 7) }
+    }
+    #expect(skipped == 8 && todo.count == 4, "skipped \(skipped), to train \(todo)")
+    for (i, fp) in every.enumerated() {
+        if let stored = try? Points.readPoint(out.file("tuned/points/" + String(format: "%05d.point", i))) {
+            #expect(stored.fingerprint == fp, "point \(i)")
+        }
+    }
+    guard case .snapshot(let moved) = CheckpointPlan(path: out.file("tuned/points/00001.checkpoint"), fingerprint: every[1], everyEpochs: 1).load() else {
+        Issue.record("the checkpoint was not moved to its point's index"); return
+    }
+    #expect(moved == snapshot && !FileManager.default.fileExists(atPath: out.file("tuned/points/00005.checkpoint")))
+    #expect(try Points.run(grown, problem: problem, shard: .all, outRoot: out.path, threads: 1, progress: nil).ran == 4)
+    _ = try Points.collect(directory: out.file("tuned"))
+}
