@@ -241,6 +241,10 @@ func sweepClaimErrorsNameTheirJSONPath(_ c: (String, String, String)) throws {
     """)
     #expect(section.outcomes.map { $0.outcome.verdict } == [.pass, .pass])
     #expect(!section.panels.isEmpty)
+    // The summary table: verdicts and the compute the points took.
+    let table = Report.document([section]).components(separatedBy: "\n## ")[0].split(separator: "\n").filter { $0.hasPrefix("| ") }
+    #expect(table.count == 3 && table[0] == "| results | claims | PASS | FAIL | NO DATA | compute (summed over points) |")
+    #expect(table[2].hasPrefix("| tiny-report | 2 | 2 | 0 | 0 | ") && table[2].hasSuffix(" s |") && section.computeSeconds > 0, "\(table)")
 }
 
 /// Figure 2 (a)'s two panels: each plot panel may draw its own column.
