@@ -18,7 +18,10 @@ enum CollectCommand {
             return
         }
         let outcome = try Points.collect(directory: a.positional[0])
-        if !a.has("--quiet") { printErr("wrote \(outcome.directory)/ (curves.csv, summary.csv, timings.csv, manifest.json)") }
+        if !a.has("--quiet") {
+            printErr("wrote \(outcome.directory)/ (curves.csv, summary.csv, timings.csv, manifest.json)")
+            for choice in outcome.tuning { printErr(choice.summary) }
+        }
         // Not progress: a tuned optimum at its grid's edge is printed even with --quiet.
         for warning in outcome.warnings { printErr("warning: \(warning)") }
     }

@@ -101,6 +101,7 @@ enum RunCommand {
             let accuracy = last?.testAccuracy.map { String(format: "  test_accuracy %.4f", $0) } ?? ""
             lines.append("  \(r.arm.name) seed \(r.seed): \(status)  eval_train_loss \(loss)\(accuracy)")
         }
+        lines += outcome.tuning.map(\.summary)
         return lines.joined(separator: "\n")
     }
 }

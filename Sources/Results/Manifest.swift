@@ -27,7 +27,9 @@ public enum Manifest {
                      ("at_grid_edge", .array(t.edges.map { e in
                          .object([("key", .string(e.key)), ("value", .number(e.value)), ("side", .string(e.side)),
                                   ("grid", .array(e.grid.map { .number($0) })), ("config_path", .string(e.path))])
-                     }))])
+                     })),
+                     ("best_since_epoch", t.bestSince.map { .number($0) } ?? .null),
+                     ("best_before", t.bestBefore.map { .string($0) } ?? .null)])
         }
         var root: JSON = .object([
             ("adam_bench_version", .string(AdamBench.version)),

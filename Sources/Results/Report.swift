@@ -129,8 +129,9 @@ public enum Report {
     static func tuningTable(_ manifest: JSON, _ config: ExperimentConfig) -> [String] {
         guard let tune = config.tune, case .array(let picks)? = manifest["tuning"]?["arms"] else { return [] }
         var md = ["", "**Tuning**: each arm's point with the \(tune.select.hasSuffix("accuracy") ? "highest" : "lowest") "
-                  + "`\(tune.select)`, averaged over seeds; the whole grid is in tuning.csv.", "",
-                  "| arm | chosen | \(tune.select) | grid | inside the grid |", "| --- | --- | --- | --- | --- |"]
+                  + "`\(tune.select)`, averaged over seeds; the whole grid is in tuning.csv. "
+                  + "The last column says from which epoch on the same rule, applied to the curves up to each logged epoch, keeps this pick.", "",
+                  "| arm | chosen | \(tune.select) | grid | inside the grid | the pick leads |", "| --- | --- | --- | --- | --- | --- |"]
         for pick in picks {
             guard case .string(let arm)? = pick["arm"], case .string(let chosen)? = pick["chosen"] else { continue }
             var score: Double? = nil
@@ -145,7 +146,13 @@ public enum Report {
                 }
             }
             let inside = score == nil ? "no point converged" : edges.isEmpty ? "yes" : "**no**: " + edges.joined(separator: "; ")
-            md.append("| \(cell(arm)) | \(cell(chosen)) | \(score.map(fmt) ?? "diverged") | \(cell(grid)) | \(cell(inside)) |")
+            // Since when the rule, cut at each logged epoch, picks the same point (older manifests lack it).
+            var lead = "–"
+            if case .number(let since)? = pick["best_since_epoch"] {
+                lead = "from epoch \(fmt(since)) of \(config.training.epochs)"
+                if case .string(let before)? = pick["best_before"] { lead += "; \(before) before" }
+            }
+            md.append("| \(cell(arm)) | \(cell(chosen)) | \(score.map(fmt) ?? "diverged") | \(cell(grid)) | \(cell(inside)) | \(cell(lead)) |")
         }
         return md
     }

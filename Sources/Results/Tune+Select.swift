@@ -13,6 +13,13 @@ public struct TuneChoice: Sendable, Equatable {
     /// The `select` column's value, the mean over seeds; nil when every point diverged.
     public var score: Double?
     public var edges: [Edge]
+    /// How long the pick has led: the first logged epoch from which, at every logged epoch to the
+    /// end, the rule applied to the curves so far picks this point (nil with no score). A pick that
+    /// leads only near the end depends on the horizon; SPEC section 6.
+    public var bestSince: Double? = nil
+    /// The point the rule picks at the logged epoch before `bestSince` (nil when the pick leads
+    /// from the first logged epoch).
+    public var bestBefore: String? = nil
 
     public struct Edge: Sendable, Equatable {
         public var key: String
@@ -23,6 +30,17 @@ public struct TuneChoice: Sendable, Equatable {
         public var grid: [Double]
         /// Where the grid is in the config: tune.grid.lr or tune.arm_grids.adam.lr.
         public var path: String
+    }
+
+    /// The pick in one line, for stderr: "tune: adam picks adam[lr=0.0001] (0.01063), the pick
+    /// from epoch 166 on (adam[lr=0.0003] before)".
+    public var summary: String {
+        var line = "tune: \(arm) picks \(point) (\(score.map { String(format: "%.6g", $0) } ?? "every point diverged"))"
+        if let bestSince {
+            line += ", the pick from epoch \(HyperValue.number(bestSince)) on"
+            if let bestBefore { line += " (\(bestBefore) before)" }
+        }
+        return line
     }
 
     /// What to do about each edge, for stderr.
@@ -73,10 +91,53 @@ extension Tuner {
                     }
                 }
             }
-            chosen.append((TuneChoice(arm: arm.name, point: points[index].name, score: best?.mean, edges: edges), index))
+            var choice = TuneChoice(arm: arm.name, point: points[index].name, score: best?.mean, edges: edges)
+            if best != nil {
+                let lead = leadSince(tune, all: all, seeds: seeds, candidates: Array(first..<(first + perArm)), chosen: index)
+                choice.bestSince = lead.since
+                choice.bestBefore = lead.before.map { points[$0].name }
+            }
+            chosen.append((choice, index))
             first += perArm
         }
         return chosen
+    }
+
+    /// The first logged epoch from which the rule, applied to every point's curve cut at each
+    /// later logged epoch, keeps picking `chosen` among `candidates` (points that diverged or have
+    /// no score are left out, as the rule leaves them out), and the point it picks just before.
+    static func leadSince(_ tune: TuneConfig, all: [ArmResult], seeds: Int, candidates: [Int], chosen: Int) -> (since: Double?, before: Int?) {
+        let maximise = tune.select.hasSuffix("accuracy")
+        let eligible = candidates.filter { p in
+            (0..<seeds).allSatisfy { s in all[p * seeds + s].status == .ok && score(all[p * seeds + s], tune.select).map(\.isFinite) == true }
+        }
+        let parts = tune.select.split(separator: "_", maxSplits: 1).map(String.init)
+        guard let measure = SummaryCSV.measures.first(where: { $0.name == parts[1] }) else { return (nil, nil) }
+        let epochs = all[chosen * seeds].rows.filter { measure.value($0) != nil }.map(\.epoch)
+        // The pick at `epoch`: the rule on every eligible point's rows up to it, seeds averaged.
+        func pick(through epoch: Double) -> Int? {
+            var best: (key: Double, index: Int)? = nil
+            for p in eligible {
+                var sum = 0.0
+                for s in 0..<seeds {
+                    var cut = all[p * seeds + s]
+                    cut.rows = cut.rows.filter { $0.epoch <= epoch }
+                    guard let v = score(cut, tune.select), v.isFinite else { sum = .nan; break }
+                    sum += v
+                }
+                guard !sum.isNaN else { continue }
+                let key = maximise ? -sum / Double(seeds) : sum / Double(seeds)
+                if best == nil || key < best!.key { best = (key, p) }
+            }
+            return best?.index
+        }
+        var since: Double? = nil
+        for epoch in epochs.reversed() {
+            let winner = pick(through: epoch)
+            if winner != chosen { return (since, winner) }
+            since = epoch
+        }
+        return (since, nil)
     }
 
     /// Each arm's pick, and its best point's results (every seed) renamed to the arm: what
