@@ -60,7 +60,7 @@ public enum Report {
         // Ours against the paper at the paper's epochs.
         if let paper, let figure = settings.paperFigure, config.sweep == nil {
             let table = comparison(paper: paper, figure: figure, shift: settings.paperShift, checker: checker,
-                                   arms: arms, column: settings.column)
+                                   arms: arms, column: settings.column, lastEpoch: config.training.epochs)
             if !table.isEmpty {
                 md += ["**Ours against the paper** (\(settings.column.replacingOccurrences(of: "_", with: " ")); ours / paper)", ""] + table + [""]
             }
@@ -175,8 +175,11 @@ public enum Report {
         }
     }
 
-    /// Rows "| epoch | arm ours / paper | … |" at up to six of the paper's epochs that we also have.
-    static func comparison(paper: CSVTable, figure: String, shift: Double, checker: ClaimChecker, arms: [String], column: String) -> [String] {
+    /// Rows "| epoch | arm ours / paper | … |" at up to six of the paper's epochs that we also have,
+    /// then the two ends side by side (ours at `lastEpoch`, each series' last value in the paper)
+    /// unless the last row already shows both: what a run ends at is what its claims are about.
+    static func comparison(paper: CSVTable, figure: String, shift: Double, checker: ClaimChecker, arms: [String], column: String,
+                           lastEpoch: Int) -> [String] {
         guard let f = paper.header.firstIndex(of: "figure"), let s = paper.header.firstIndex(of: "series"),
               let x = paper.header.firstIndex(of: "x"), let y = paper.header.firstIndex(of: "y") else { return [] }
         var values: [String: [Double: Double]] = [:], order: [String] = []
@@ -208,6 +211,15 @@ public enum Report {
                 return "\(ours) / \(theirs)"
             }
             rows.append("| \(Int(e)) | " + cells.joined(separator: " | ") + " |")
+        }
+        let paperEnd = order.compactMap { values[$0]!.keys.max() }.max()!
+        if picks.last != Double(lastEpoch) || Double(lastEpoch) - shift != paperEnd {
+            let cells = order.map { name -> String in
+                let ours = checker.value(name, epoch: lastEpoch, column: column).map(fmt) ?? "–"
+                let series = values[name]!, x = series.keys.max()!
+                return "\(ours) / \(fmt(series[x]!))" + (x == paperEnd ? "" : " (at \(fmt(x)))")
+            }
+            rows.append("| end: ours \(lastEpoch), paper \(fmt(paperEnd)) | " + cells.joined(separator: " | ") + " |")
         }
         return rows
     }

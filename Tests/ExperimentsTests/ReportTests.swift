@@ -227,6 +227,7 @@ func sweepClaimErrorsNameTheirJSONPath(_ c: (String, String, String)) throws {
     | epoch | adam | sgd |
     | --- | --- | --- |
     | 1 | 0.9478 / 0.9 | 1.566 / 1.1 |
+    | end: ours 2, paper 2 | 0.2602 / 0.8 | 1.143 / 1.1 (at 1) |
 
     **Choices**
 
