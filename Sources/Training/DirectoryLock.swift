@@ -13,8 +13,7 @@ struct DirectoryLock {
     private let fd: Int32
 
     /// Waits until no other process holds the lock of `dir`, then holds it.
-    init(_ dir: String) throws {
-        let path = dir
+    init(_ path: String) throws {
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw OutputError(path: path, problem: "cannot be opened to lock it (errno \(errno)); check its permissions") }
         while flock(fd, LOCK_EX) != 0 {
