@@ -114,9 +114,11 @@ extension Tuner {
         let parts = tune.select.split(separator: "_", maxSplits: 1).map(String.init)
         guard let measure = SummaryCSV.measures.first(where: { $0.name == parts[1] }) else { return (nil, nil) }
         let epochs = all[chosen * seeds].rows.filter { measure.value($0) != nil }.map(\.epoch)
-        // The pick at `epoch`: the rule on every eligible point's rows up to it, seeds averaged.
+        // The pick at `epoch`: the rule on every eligible point's rows up to it, seeds averaged;
+        // `chosen` when it ties the best (at epoch 0 every point has the same loss).
         func pick(through epoch: Double) -> Int? {
             var best: (key: Double, index: Int)? = nil
+            var chosenKey: Double? = nil
             for p in eligible {
                 var sum = 0.0
                 for s in 0..<seeds {
@@ -127,9 +129,10 @@ extension Tuner {
                 }
                 guard !sum.isNaN else { continue }
                 let key = maximise ? -sum / Double(seeds) : sum / Double(seeds)
+                if p == chosen { chosenKey = key }
                 if best == nil || key < best!.key { best = (key, p) }
             }
-            return best?.index
+            return chosenKey != nil && chosenKey == best?.key ? chosen : best?.index
         }
         var since: Double? = nil
         for epoch in epochs.reversed() {
