@@ -48,7 +48,9 @@ public enum Report {
         // Claims.
         md += ["**The paper's claims, checked**", ""]
         if outcomes.isEmpty {
-            md += ["This config states no claims.", ""]
+            let waiting = config.tune != nil && chosenArms(manifest, config) == nil
+            md += [waiting ? "The claims wait until every grid point is done and each arm has its pick (this is a partial run)."
+                           : "This config states no claims.", ""]
         } else {
             md += ["| claim | the paper says | verdict | evidence |", "| --- | --- | --- | --- |"]
             for (claim, outcome) in outcomes {
@@ -68,9 +70,11 @@ public enum Report {
 
         // Choices: each arm's resolved settings.
         md += ["**Choices**", "", "| arm | optimizer | settings |", "| --- | --- | --- |"]
-        for arm in chosenArms(manifest, config) {
-            // A sweep's arm shows each swept key's grid in place of its single value.
-            let swept = config.sweep.flatMap { $0.arm == arm.name ? $0.grid : nil } ?? []
+        let picked = chosenArms(manifest, config)
+        for arm in picked ?? config.arms {
+            // A sweep's arm, and a tuned arm not picked yet (a partial run), show each searched
+            // key's grid in place of its single value.
+            let swept = config.sweep.flatMap { $0.arm == arm.name ? $0.grid : nil } ?? (picked == nil ? config.tune?.grid(for: arm.name) : nil) ?? []
             let hypers = arm.hyperparameters.values.map { h in
                 swept.first { $0.key == h.name }.map { "\(h.name) {\($0.values.map(\.description).joined(separator: ", "))}" } ?? "\(h.name) \(h.value)"
             }.joined(separator: ", ")
@@ -113,10 +117,12 @@ public enum Report {
 
     /// The arms whose curves the results hold: every arm that ran, for a tuned run each arm's
     /// chosen grid point (the manifest's "tuning"), so the choices are the settings plotted; for
-    /// a sweep, the config's arms, the swept one once with its grid.
-    static func chosenArms(_ manifest: JSON, _ config: ExperimentConfig) -> [ArmConfig] {
+    /// a sweep, the config's arms, the swept one once with its grid. Nil for a tuned run that has
+    /// picked nothing yet (a partial run): its arms are shown with their grids.
+    static func chosenArms(_ manifest: JSON, _ config: ExperimentConfig) -> [ArmConfig]? {
         if config.sweep != nil { return config.arms }
-        guard config.tune != nil, case .array(let picks)? = manifest["tuning"]?["arms"] else { return config.runArms }
+        guard config.tune != nil else { return config.runArms }
+        guard case .array(let picks)? = manifest["tuning"]?["arms"], !picks.isEmpty else { return nil }
         let byName = Dictionary(config.runArms.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         return picks.compactMap { pick in
             guard case .string(let chosen)? = pick["chosen"] else { return nil }
@@ -127,7 +133,7 @@ public enum Report {
     /// A tuned run's picks (the manifest's "tuning"): each arm's chosen point, its score, its grid,
     /// and whether the pick lies inside the grid, where the rule wants it.
     static func tuningTable(_ manifest: JSON, _ config: ExperimentConfig) -> [String] {
-        guard let tune = config.tune, case .array(let picks)? = manifest["tuning"]?["arms"] else { return [] }
+        guard let tune = config.tune, case .array(let picks)? = manifest["tuning"]?["arms"], !picks.isEmpty else { return [] }
         var md = ["", "**Tuning**: each arm's point with the \(tune.select.hasSuffix("accuracy") ? "highest" : "lowest") "
                   + "`\(tune.select)`, averaged over seeds; the whole grid is in tuning.csv. "
                   + "The last column says from which epoch on the same rule, applied to the curves up to each logged epoch, keeps this pick.", "",

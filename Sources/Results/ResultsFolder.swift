@@ -18,16 +18,19 @@ public enum ResultsFolder {
         (outRoot as NSString).appendingPathComponent(config.name)
     }
 
-    /// Writes the result files of `results` (every point, in order) into OUT/<name>/.
+    /// Writes the result files of `results` (every point, in order) into OUT/<name>/. A tuned
+    /// config's arms are its picks; with `pickTuned` false (a partial run, whose grid is not all
+    /// there) every point shows under its own name and nothing is picked.
     public static func write(_ config: ExperimentConfig, files: [DataFile], results: [ArmResult], outRoot: String, threads: Int,
-                             started: Date) throws -> RunOutcome {
+                             started: Date, pickTuned: Bool = true) throws -> RunOutcome {
         let dir = directory(config, outRoot: outRoot)
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
-        let (shown, choices) = config.tune.map { Tuner.select(config, $0, all: results) } ?? (results, [])
+        let tune = pickTuned ? config.tune : nil
+        let (shown, choices) = tune.map { Tuner.select(config, $0, all: results) } ?? (results, [])
         var contents: [(String, String)] = []
-        if config.tune != nil { contents.append(("tuning.csv", SummaryCSV.render(results))) }
+        if tune != nil { contents.append(("tuning.csv", SummaryCSV.render(results))) }
         contents += [("curves.csv", CurvesCSV.render(shown)),
                      ("summary.csv", SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? [])),
                      ("timings.csv", TimingsCSV.render(results))]

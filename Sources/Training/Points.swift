@@ -186,12 +186,16 @@ public enum Points {
             throw OutputError(path: dir, problem: "has no finished point and no checkpoint yet: nothing to collect")
         }
         let state = progress.map { "\($0.name): " + $0.progress.describe(epochs: config.training.epochs) }
+        // A tuned run keeps its grids (the report shows them) but picks nothing, and its claims,
+        // which are about each arm's pick, wait for the whole grid.
+        let wait = config.tune == nil ? "" : "; the paper's claims are checked once every grid point is done and each arm has its pick"
         config.description = "PARTIAL (collect --partial of \(directory); seed \(config.training.seeds.map(String.init).joined(separator: ", ")); "
-            + state.joined(separator: "; ") + "). " + config.description
+            + state.joined(separator: "; ") + wait + "). " + config.description
         config.name += "-partial"
-        config.tune = nil
+        if config.tune != nil { config.claims = [] }
         let outcome = try ResultsFolder.write(config, files: files, results: results,
-                                              outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
+                                              outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started,
+                                              pickTuned: false)
         return (outcome, recorded.training.epochs, progress)
     }
 

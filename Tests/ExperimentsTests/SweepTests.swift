@@ -391,6 +391,28 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
             && md.contains("**no**: lr 0.02 is the largest value | from epoch 1 of 4 |"), "\(md)")
 }
 
+/// The progress of a tuned run (`collect --partial`): every point it has under its own name,
+/// nothing picked, each arm shown with its grid, and its claims (about each arm's pick) waiting.
+@Test func aPartialTunedRunShowsItsGridsAndPicksNothing() throws {
+    let dir = TemporaryDirectory()
+    let json = tuneConfig.replacingOccurrences(of: "\"select\": \"final_eval_train_loss\"}}",
+                                               with: "\"select\": \"final_eval_train_loss\"}, \"claims\": [{\"kind\": \"never-diverges\"}]}")
+    try json.write(toFile: dir.file("tuned.json"), atomically: true, encoding: .utf8)
+    // Two of the 16 points (4 rates x 2 arms x 2 seeds): sgd[lr=0.001] with both seeds.
+    for shard in ["0/16", "1/16"] {
+        let r = try Binary.run(["run", "tuned.json", "--out", "res", "--quiet", "--shard", shard], directory: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+    let partial = try Binary.run(["collect", "res/tuned", "--partial"], directory: dir.path)
+    #expect(partial.status == 0 && !partial.stderr.contains("tune:"), "\(partial.stderr)")
+    let curves = try #require(dir.read("res/tuned-partial/curves.csv"))
+    #expect(curves.contains("\nsgd[lr=0.001],1,") && curves.contains("\nsgd[lr=0.001],2,") && !curves.contains("\nsgd,"))
+    #expect(!FileManager.default.fileExists(atPath: dir.file("res/tuned-partial/tuning.csv")))
+    let md = try Report.section(directory: dir.file("res/tuned-partial"), paper: nil, image: "p.svg").markdown
+    #expect(md.contains("| sgd | sgd | lr {0.001, 0.05, 0.15, 50}, momentum 0; schedule constant |"), "\(md)")
+    #expect(md.contains("The claims wait until every grid point is done") && !md.contains("**Tuning**"), "\(md)")
+}
+
 /// Element i of a JSON array, or nil.
 func element(_ json: JSON?, _ i: Int) -> JSON? {
     guard case .array(let items)? = json, i < items.count else { return nil }
