@@ -45,11 +45,11 @@ public enum Report {
                    (settings.paperShift != 0 ? ", drawn at our epoch = the paper's + \(fmt(settings.paperShift))" : "") + ".", ""]
         }
 
-        // Claims.
+        // Claims (a tuned run that has picked nothing yet, a partial run, has none to check).
+        let picked = chosenArms(manifest, config)
         md += ["**The paper's claims, checked**", ""]
         if outcomes.isEmpty {
-            let waiting = config.tune != nil && chosenArms(manifest, config) == nil
-            md += [waiting ? "The claims wait until every grid point is done and each arm has its pick (this is a partial run)."
+            md += [config.tune != nil && picked == nil ? "The claims wait until every grid point is done and each arm has its pick (this is a partial run)."
                            : "This config states no claims.", ""]
         } else {
             md += ["| claim | the paper says | verdict | evidence |", "| --- | --- | --- | --- |"]
@@ -70,7 +70,6 @@ public enum Report {
 
         // Choices: each arm's resolved settings.
         md += ["**Choices**", "", "| arm | optimizer | settings |", "| --- | --- | --- |"]
-        let picked = chosenArms(manifest, config)
         for arm in picked ?? config.arms {
             // A sweep's arm, and a tuned arm not picked yet (a partial run), show each searched
             // key's grid in place of its single value.

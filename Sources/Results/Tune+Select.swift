@@ -68,11 +68,7 @@ extension Tuner {
             let perArm = grid.reduce(1) { $0 * $1.values.count }
             var best: (key: Double, mean: Double, index: Int)? = nil
             for p in first..<(first + perArm) {
-                let results = (0..<seeds).map { all[p * seeds + $0] }
-                // A point that diverged for any seed, or has no value, ranks last.
-                let values = results.map { score($0, tune.select) }
-                guard results.allSatisfy({ $0.status == .ok }), values.allSatisfy({ $0 != nil && $0!.isFinite }) else { continue }
-                let mean = values.map { $0! }.reduce(0, +) / Double(seeds)
+                guard let mean = mean(tune, all: all, seeds: seeds, point: p) else { continue }
                 let key = maximise ? -mean : mean
                 if best == nil || key < best!.key { best = (key, mean, p) }
             }
@@ -103,41 +99,34 @@ extension Tuner {
         return chosen
     }
 
+    /// A point's `select` value averaged over its seeds, on the rows up to `epoch` (all rows
+    /// when nil); nil when any seed diverged or has no finite value: such a point ranks last.
+    static func mean(_ tune: TuneConfig, all: [ArmResult], seeds: Int, point p: Int, through epoch: Double? = nil) -> Double? {
+        var sum = 0.0
+        for s in 0..<seeds {
+            var r = all[p * seeds + s]
+            guard r.status == .ok else { return nil }
+            if let epoch { r.rows = r.rows.filter { $0.epoch <= epoch } }
+            guard let v = score(r, tune.select), v.isFinite else { return nil }
+            sum += v
+        }
+        return sum / Double(seeds)
+    }
+
     /// The first logged epoch from which the rule, applied to every point's curve cut at each
-    /// later logged epoch, keeps picking `chosen` among `candidates` (points that diverged or have
-    /// no score are left out, as the rule leaves them out), and the point it picks just before.
+    /// later logged epoch, keeps picking `chosen` among `candidates` (points the rule leaves out
+    /// stay out), and the point it picks just before. A tie with the best is no change of lead
+    /// (at epoch 0 every point has the same loss).
     static func leadSince(_ tune: TuneConfig, all: [ArmResult], seeds: Int, candidates: [Int], chosen: Int) -> (since: Double?, before: Int?) {
-        let maximise = tune.select.hasSuffix("accuracy")
-        let eligible = candidates.filter { p in
-            (0..<seeds).allSatisfy { s in all[p * seeds + s].status == .ok && score(all[p * seeds + s], tune.select).map(\.isFinite) == true }
-        }
-        let parts = tune.select.split(separator: "_", maxSplits: 1).map(String.init)
-        guard let measure = SummaryCSV.measures.first(where: { $0.name == parts[1] }) else { return (nil, nil) }
+        let sign = tune.select.hasSuffix("accuracy") ? -1.0 : 1.0
+        let eligible = candidates.filter { mean(tune, all: all, seeds: seeds, point: $0) != nil }
+        guard let measure = measure(tune.select) else { return (nil, nil) }
         let epochs = all[chosen * seeds].rows.filter { measure.value($0) != nil }.map(\.epoch)
-        // The pick at `epoch`: the rule on every eligible point's rows up to it, seeds averaged;
-        // `chosen` when it ties the best (at epoch 0 every point has the same loss).
-        func pick(through epoch: Double) -> Int? {
-            var best: (key: Double, index: Int)? = nil
-            var chosenKey: Double? = nil
-            for p in eligible {
-                var sum = 0.0
-                for s in 0..<seeds {
-                    var cut = all[p * seeds + s]
-                    cut.rows = cut.rows.filter { $0.epoch <= epoch }
-                    guard let v = score(cut, tune.select), v.isFinite else { sum = .nan; break }
-                    sum += v
-                }
-                guard !sum.isNaN else { continue }
-                let key = maximise ? -sum / Double(seeds) : sum / Double(seeds)
-                if p == chosen { chosenKey = key }
-                if best == nil || key < best!.key { best = (key, p) }
-            }
-            return chosenKey != nil && chosenKey == best?.key ? chosen : best?.index
-        }
         var since: Double? = nil
         for epoch in epochs.reversed() {
-            let winner = pick(through: epoch)
-            if winner != chosen { return (since, winner) }
+            let keys = eligible.compactMap { p in mean(tune, all: all, seeds: seeds, point: p, through: epoch).map { (key: sign * $0, point: p) } }
+            guard let best = keys.min(by: { $0.key < $1.key }) else { return (since, nil) }
+            if keys.first(where: { $0.point == chosen })?.key != best.key { return (since, best.point) }
             since = epoch
         }
         return (since, nil)
@@ -160,8 +149,13 @@ extension Tuner {
 
     /// The value of a summary column ("final_…" or "best_…") for one result, as summary.csv has it.
     static func score(_ r: ArmResult, _ column: String) -> Double? {
+        guard let m = measure(column) else { return nil }
+        return column.hasPrefix("final_") ? SummaryCSV.final(r, m) : SummaryCSV.bestRow(r, m).flatMap(m.value)
+    }
+
+    /// The measure a summary column ("final_…" or "best_…") reads.
+    static func measure(_ column: String) -> SummaryCSV.Measure? {
         let parts = column.split(separator: "_", maxSplits: 1).map(String.init)
-        guard let m = SummaryCSV.measures.first(where: { $0.name == parts[1] }) else { return nil }
-        return parts[0] == "final" ? SummaryCSV.final(r, m) : SummaryCSV.bestRow(r, m).flatMap(m.value)
+        return parts.count == 2 ? SummaryCSV.measures.first { $0.name == parts[1] } : nil
     }
 }
