@@ -18,14 +18,20 @@ public struct ClaimChecker {
     var timings: CSVTable? = nil
     let arms: [String]
     let defaultColumn: String
+    /// A sweep's grid (each key's values as summary.csv prints them), so that a claim on a run
+    /// still in progress waits for every point it selects instead of judging the first few.
+    var grid: [(key: String, values: [String])] = []
 
-    /// `arms`: every arm of the run in order; `defaultColumn`: the plot's column.
-    public init(curves: CSVTable, summary: CSVTable?, timings: CSVTable? = nil, arms: [String], defaultColumn: String) {
+    /// `arms`: every arm of the run in order; `defaultColumn`: the plot's column; `grid`: a
+    /// sweep's grid (empty: every point is taken to be in summary.csv).
+    public init(curves: CSVTable, summary: CSVTable?, timings: CSVTable? = nil, arms: [String], defaultColumn: String,
+                grid: [(key: String, values: [String])] = []) {
         self.curves = curves
         self.summary = summary
         self.timings = timings
         self.arms = arms
         self.defaultColumn = defaultColumn
+        self.grid = grid
     }
 
     public func check(_ claim: Claim) -> ClaimOutcome {
@@ -188,8 +194,9 @@ public struct ClaimChecker {
 
     // MARK: - Sweeps (summary.csv)
 
-    /// Summary rows whose hyperparameter columns match `selection`, with their loss at `epoch`
-    /// (nil for a diverged point), and the row's arm name.
+    /// Summary rows whose hyperparameter columns match `selection` and that reached `epoch`, with
+    /// their loss there (nil for a diverged point), and the row's arm name. A point still running
+    /// (an empty cell, status ok) has not reached it and is left out.
     func points(_ selection: [(key: String, value: String)], epoch: Int, column: String) -> [(arm: String, row: [String], loss: Double?)]? {
         guard let summary, let a = summary.header.firstIndex(of: "arm"),
               let c = summary.header.firstIndex(of: "\(column)_epoch_\(epoch)") else { return nil }
@@ -198,15 +205,36 @@ public struct ClaimChecker {
         for row in summary.rows {
             let matches = selection.allSatisfy { key, value in
                 guard let i = summary.header.firstIndex(of: key) else { return false }
-                if let x = Double(row[i]), let y = Double(value) { return x == y }
-                return row[i] == value
+                return same(row[i], value)
             }
             guard matches else { continue }
             let diverged = status.map { row[$0] == "diverged" } ?? false
+            guard diverged || !row[c].isEmpty else { continue }
             let loss = Double(row[c]).flatMap { $0.isFinite ? $0 : nil }
             result.append((row[a], row, diverged ? nil : loss))
         }
         return result
+    }
+
+    /// A hyperparameter value as summary.csv prints it against one as a claim writes it.
+    func same(_ a: String, _ b: String) -> Bool {
+        if let x = Double(a), let y = Double(b) { return x == y }
+        return a == b
+    }
+
+    /// How many of the grid's points `selection` picks (nil without a grid).
+    func expectedCount(_ selection: [(key: String, value: String)]) -> Int? {
+        guard !grid.isEmpty else { return nil }
+        return grid.reduce(1) { n, axis in
+            guard let chosen = selection.first(where: { $0.key == axis.key }) else { return n * axis.values.count }
+            return axis.values.contains { same($0, chosen.value) } ? n : 0
+        }
+    }
+
+    /// NO DATA when fewer of the selected points reached `epoch` than the grid has (a run in progress).
+    func waiting(_ found: Int, _ selection: [(key: String, value: String)], epoch: Int) -> ClaimOutcome? {
+        guard let expected = expectedCount(selection), found < expected else { return nil }
+        return ClaimOutcome(verdict: .noData, evidence: "\(found) of \(expected) points with \(describe(selection)) have reached epoch \(epoch)")
     }
 
     func describe(_ selection: [(key: String, value: String)]) -> String {
@@ -219,6 +247,7 @@ public struct ClaimChecker {
               let k = summary.header.firstIndex(of: key) else {
             return ClaimOutcome(verdict: .noData, evidence: "summary.csv has no \(column)_epoch_\(epoch) or \(key) column")
         }
+        if let wait = waiting(pts.count, claim.selection, epoch: epoch) { return wait }
         let finite = pts.compactMap { p in p.loss.map { (p.row[k], $0) } }
         guard let best = finite.min(by: { $0.1 < $1.1 }) else {
             return ClaimOutcome(verdict: .noData, evidence: "no finished point with \(describe(claim.selection))")
@@ -233,8 +262,12 @@ public struct ClaimChecker {
     func breaksDown(_ claim: Claim) -> ClaimOutcome {
         let column = claim.column ?? "eval_train_loss", epoch = claim.epoch!
         guard let bad = points(claim.selection, epoch: epoch, column: column),
-              let good = points(claim.holds, epoch: epoch, column: column), !bad.isEmpty, !good.isEmpty else {
-            return ClaimOutcome(verdict: .noData, evidence: "summary.csv has no \(column)_epoch_\(epoch) for both selections")
+              let good = points(claim.holds, epoch: epoch, column: column) else {
+            return ClaimOutcome(verdict: .noData, evidence: "summary.csv has no \(column)_epoch_\(epoch) column")
+        }
+        if let wait = waiting(bad.count, claim.selection, epoch: epoch) ?? waiting(good.count, claim.holds, epoch: epoch) { return wait }
+        for (pts, selection) in [(bad, claim.selection), (good, claim.holds)] where pts.isEmpty {
+            return ClaimOutcome(verdict: .noData, evidence: "no point with \(describe(selection)) has reached epoch \(epoch)")
         }
         guard let goodBest = good.compactMap(\.loss).min() else {
             return ClaimOutcome(verdict: .fail, evidence: "every point with \(describe(claim.holds)) diverged too")

@@ -34,7 +34,9 @@ public enum Report {
         let panels = try ResultsPlot.figurePanels(directory: directory, paper: paper, epoch: nil) { _ in }
         // A tuned run's results carry each arm's chosen point under the arm's own name.
         let arms = config.tune == nil ? config.runArms.map(\.name) : config.arms.map(\.name)
-        let checker = ClaimChecker(curves: curves, summary: summary, timings: timings, arms: arms, defaultColumn: settings.column)
+        let grid = config.sweep?.grid.map { (key: $0.key, values: $0.values.map(\.description)) } ?? []
+        let checker = ClaimChecker(curves: curves, summary: summary, timings: timings, arms: arms, defaultColumn: settings.column,
+                                   grid: grid)
         let outcomes = config.claims.map { ($0, checker.check($0)) }
 
         var md: [String] = ["## \(config.name)", ""]

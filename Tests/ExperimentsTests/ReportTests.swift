@@ -127,6 +127,40 @@ func everySweepClaimKindPassesAndFails(_ c: (String, String, String)) throws {
     #expect(outcome.evidence.contains(c.2), "\(outcome.evidence)")
 }
 
+/// A sweep still running (collect --partial): a claim judges only once every point it selects has
+/// reached its epoch; a point still running (empty cell, status ok) is not a diverged one.
+@Test func sweepClaimsWaitForEveryPointTheySelect() throws {
+    let partial = """
+    arm,seed,status,lr,bias_correction,eval_train_loss_epoch_10,test_loss_epoch_10
+    a,1,ok,0.001,true,0.5,0.6
+    b,1,ok,0.001,false,0.9,0.9
+    c,1,ok,0.01,true,0.3,0.4
+    d,1,ok,0.01,false,,
+    e,1,ok,0.1,true,0.35,0.3
+    """
+    let grid = [(key: "lr", values: ["0.001", "0.01", "0.1"]), (key: "bias_correction", values: ["true", "false"])]
+    func check(_ json: String, grid: [(key: String, values: [String])]) throws -> ClaimOutcome {
+        let config = try ExperimentConfig.parse(JSON.parse(sweepBase.replacingOccurrences(of: "CLAIM", with: json)))
+        return ClaimChecker(curves: try CSVTable.parse("arm,seed,epoch\n", path: "c.csv"), summary: try CSVTable.parse(partial, path: "s.csv"),
+                            arms: [], defaultColumn: "train_loss", grid: grid).check(config.claims[0])
+    }
+    let best = #"{"kind": "best-point", "where": {"bias_correction": true}, "epoch": 10, "hyperparameter": "lr", "min": 0.05}"#
+    let breaks = #"{"kind": "breaks-down", "where": {"bias_correction": false}, "holds": {"bias_correction": true}, "epoch": 10}"#
+    // Every bias-corrected point is there: judged.
+    #expect(try check(best, grid: grid) == ClaimOutcome(verdict: .fail,
+        evidence: "best of 3 points (bias_correction=true) at epoch 10: lr=0.01, eval_train_loss 0.3; outside [0.05, inf]"))
+    // d runs, f has not started: 1 of 3 uncorrected points reached epoch 10.
+    #expect(try check(breaks, grid: grid) == ClaimOutcome(verdict: .noData,
+        evidence: "1 of 3 points with bias_correction=false have reached epoch 10"))
+    // Without the grid (a finished run's summary has every point), d still counts as not reached, not as diverged.
+    let judged = try check(breaks, grid: [])
+    #expect(judged.verdict == .pass && judged.evidence == "best with bias_correction=false 0.9, with bias_correction=true 0.3: ratio 3.000 (needs > 1)",
+            "\(judged)")
+    // A selection outside the grid selects nothing, and says so.
+    let outside = #"{"kind": "best-point", "where": {"lr": 0.5}, "epoch": 10, "hyperparameter": "bias_correction", "min": 0}"#
+    #expect(try check(outside, grid: grid).evidence == "no finished point with lr=0.5")
+}
+
 @Test(arguments: [
     (#"{"kind": "fastest", "series": "adam"}"#, "claims[0].kind", "unknown claim kind \"fastest\""),
     (#"{"kind": "lowst", "series": "adam", "epoch": 1}"#, "claims[0].kind", "did you mean \"lowest\""),
