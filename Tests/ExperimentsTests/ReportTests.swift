@@ -130,14 +130,9 @@ func everySweepClaimKindPassesAndFails(_ c: (String, String, String)) throws {
 /// A sweep still running (collect --partial): a claim judges only once every point it selects has
 /// reached its epoch; a point still running (empty cell, status ok) is not a diverged one.
 @Test func sweepClaimsWaitForEveryPointTheySelect() throws {
-    let partial = """
-    arm,seed,status,lr,bias_correction,eval_train_loss_epoch_10,test_loss_epoch_10
-    a,1,ok,0.001,true,0.5,0.6
-    b,1,ok,0.001,false,0.9,0.9
-    c,1,ok,0.01,true,0.3,0.4
-    d,1,ok,0.01,false,,
-    e,1,ok,0.1,true,0.35,0.3
-    """
+    // sweepSummary with d still running and f not started.
+    let partial = sweepSummary.replacingOccurrences(of: "d,1,diverged,", with: "d,1,ok,")
+        .replacingOccurrences(of: "\nf,1,ok,0.1,false,1.2,1.3", with: "")
     let grid = [(key: "lr", values: ["0.001", "0.01", "0.1"]), (key: "bias_correction", values: ["true", "false"])]
     func check(_ json: String, grid: [(key: String, values: [String])]) throws -> ClaimOutcome {
         let config = try ExperimentConfig.parse(JSON.parse(sweepBase.replacingOccurrences(of: "CLAIM", with: json)))
