@@ -157,6 +157,19 @@ public enum Points {
         }
     }
 
+    /// Each point's progress for a partial run's description: every point by name for a small run;
+    /// for a large one (a sweep) the count of finished points, the running ones by name, and the
+    /// count not started.
+    static func describe(_ progress: [(name: String, seed: UInt64, progress: Progress)], epochs: Int) -> [String] {
+        guard progress.count > 12 else { return progress.map { "\($0.name): " + $0.progress.describe(epochs: epochs) } }
+        let finished = progress.filter { $0.progress == .finished }.count
+        let waiting = progress.filter { $0.progress == .notStarted }.count
+        let running = progress.filter { if case .running = $0.progress { return true } else { return false } }
+        return ["\(finished) of \(progress.count) points finished"]
+            + running.map { "\($0.name) seed \($0.seed): " + $0.progress.describe(epochs: epochs) }
+            + (waiting > 0 ? ["\(waiting) not started"] : [])
+    }
+
     /// What a long run has so far, as a results folder of its own beside the run's: OUT/<name>-partial/
     /// holds the finished points whole and the running points up to their last checkpoint (the
     /// curve rows a checkpoint carries); points not started are left out, and a tuned run shows
@@ -185,7 +198,7 @@ public enum Points {
         guard !results.isEmpty else {
             throw OutputError(path: dir, problem: "has no finished point and no checkpoint yet: nothing to collect")
         }
-        let state = progress.map { "\($0.name): " + $0.progress.describe(epochs: config.training.epochs) }
+        let state = describe(progress, epochs: config.training.epochs)
         // A tuned run keeps its grids (the report shows them) but picks nothing, and its claims,
         // which are about each arm's pick, wait for the whole grid.
         let wait = config.tune == nil ? "" : "; the paper's claims are checked once every grid point is done and each arm has its pick"

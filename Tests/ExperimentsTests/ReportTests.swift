@@ -346,3 +346,12 @@ func sweepClaimErrorsNameTheirJSONPath(_ c: (String, String, String)) throws {
     #expect(choices == ["| adam | adam | lr {0.001, 0.01}, beta1 0.9, beta2 0.999, eps 1e-08, bias_correction {true, false}, beta1_decay 1, epsilon_form algorithm1; schedule constant |"],
             "\(choices)")
 }
+
+/// A partial sweep's description counts its points instead of naming all 72; a small run names each.
+@Test func aPartialRunsDescriptionCountsTheMany() {
+    typealias P = Points.Progress
+    let states: [P] = Array(repeating: .finished, count: 5) + [.running(epochsDone: 77)] + Array(repeating: .notStarted, count: 7)
+    let many = states.enumerated().map { (name: "p\($0.offset)", seed: UInt64(1), progress: $0.element) }
+    #expect(Points.describe(many, epochs: 100) == ["5 of 13 points finished", "p5 seed 1: 77 of 100 epochs (checkpoint)", "7 not started"])
+    #expect(Points.describe(Array(many.suffix(3)), epochs: 100) == ["p10: not started", "p11: not started", "p12: not started"])
+}
