@@ -44,7 +44,8 @@ public enum Manifest {
             ("arms", .array(arms)),
             ("result_files", .array(resultFiles.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256))]) })),
         ])
-        if let select = config.tune?.select, case .object(var pairs) = root {
+        // A partial run of a tuned config has picked nothing yet, and says so by leaving "tuning" out.
+        if let select = config.tune?.select, !tuning.isEmpty, case .object(var pairs) = root {
             pairs.insert(("tuning", .object([("select", .string(select)), ("arms", .array(picks))])), at: pairs.count - 1)
             root = .object(pairs)
         }

@@ -408,6 +408,7 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
     let curves = try #require(dir.read("res/tuned-partial/curves.csv"))
     #expect(curves.contains("\nsgd[lr=0.001],1,") && curves.contains("\nsgd[lr=0.001],2,") && !curves.contains("\nsgd,"))
     #expect(!FileManager.default.fileExists(atPath: dir.file("res/tuned-partial/tuning.csv")))
+    #expect(try !#require(dir.read("res/tuned-partial/manifest.json")).contains("\"tuning\""))
     let md = try Report.section(directory: dir.file("res/tuned-partial"), paper: nil, image: "p.svg").markdown
     #expect(md.contains("| sgd | sgd | lr {0.001, 0.05, 0.15, 50}, momentum 0; schedule constant |"), "\(md)")
     #expect(md.contains("The claims wait until every grid point is done") && !md.contains("**Tuning**"), "\(md)")
