@@ -157,17 +157,20 @@ public enum Points {
         }
     }
 
-    /// Each point's progress for a partial run's description: every point by name for a small run;
-    /// for a large one (a sweep) the count of finished points, the running ones by name, and the
-    /// count not started.
-    static func describe(_ progress: [(name: String, seed: UInt64, progress: Progress)], epochs: Int) -> [String] {
-        guard progress.count > 12 else { return progress.map { "\($0.name): " + $0.progress.describe(epochs: epochs) } }
-        let finished = progress.filter { $0.progress == .finished }.count
-        let waiting = progress.filter { $0.progress == .notStarted }.count
-        let running = progress.filter { if case .running = $0.progress { return true } else { return false } }
-        return ["\(finished) of \(progress.count) points finished"]
-            + running.map { "\($0.name) seed \($0.seed): " + $0.progress.describe(epochs: epochs) }
-            + (waiting > 0 ? ["\(waiting) not started"] : [])
+    /// Each point's progress for a partial run's description: every point by name for a run of at
+    /// most `namedPoints` points; for a larger one (a sweep) the count of finished points, the
+    /// running ones by name, and the count not started.
+    static func describe(_ progress: [(name: String, seed: UInt64, progress: Progress)], epochs: Int, namedPoints: Int = 12) -> [String] {
+        guard progress.count > namedPoints else { return progress.map { "\($0.name): " + $0.progress.describe(epochs: epochs) } }
+        var finished = 0, waiting = 0, running: [String] = []
+        for p in progress {
+            switch p.progress {
+            case .finished: finished += 1
+            case .notStarted: waiting += 1
+            case .running: running.append("\(p.name) seed \(p.seed): " + p.progress.describe(epochs: epochs))
+            }
+        }
+        return ["\(finished) of \(progress.count) points finished"] + running + (waiting > 0 ? ["\(waiting) not started"] : [])
     }
 
     /// What a long run has so far, as a results folder of its own beside the run's: OUT/<name>-partial/
