@@ -3,12 +3,33 @@
 // max-pool; flatten in (channel, row, column) order; fully connected ReLU layers (dropout on
 // their outputs) → a linear layer into softmax cross-entropy. Input dropout on the pixels.
 //
-// Images are (channels, height, width), row-major, one per row of x. The convolutional part runs
-// image by image (each image's whole forward, then its whole backward, stays in cache); images
-// are split into fixed groups of `groupImages`, a group's weight gradients are summed into its own
-// buffer in image order, and the groups' buffers are added in group order. Neither depends on
-// how many threads ran the groups, so the result is the same for any thread count.
+// Images are (channels, height, width), row-major, one per row of x. Images are split into fixed
+// groups of `groupImages`; a group runs its layers one after another, a direct convolution image
+// by image (conv → ReLU → pool while the image is in cache), a Winograd one on the whole group at
+// once (WinogradConvolution.swift: its GEMMs need many tiles). A group's weight gradients are
+// summed into its own buffer in image order, and the groups' buffers are added in group order.
+// Neither depends on how many threads ran the groups, so the result is the same for any thread
+// count. Which algorithm each layer uses is fixed by `ConvAlgorithm` and the layer's shape.
 import Kernels
+
+/// How the convolutions are computed: `direct` (im2col GEMMs, Convolution.swift: the reference),
+/// `winograd` (F(m x m, r x r), WinogradConvolution.swift, for every layer whose kernel it
+/// serves), or `auto`: Winograd for 5 x 5 layers with at least 16 input channels, direct for the
+/// rest (a first layer on 1 or 3 channels has too few for the batched products to pay). The rule
+/// reads only the layer's shape, never a timing, so results never depend on the machine. The
+/// forward product and the input gradient follow the choice; the weight gradient is always direct.
+public enum ConvAlgorithm: String, Sendable, CaseIterable {
+    case direct, winograd, auto
+
+    /// Whether a layer with this input geometry runs Winograd.
+    public func usesWinograd(_ g: ConvGeometry) -> Bool {
+        switch self {
+        case .direct: return false
+        case .winograd: return WinogradTransform.supports(kernel: g.kernel)
+        case .auto: return g.kernel == 5 && g.channels >= 16
+        }
+    }
+}
 
 public final class CNN: Model {
     public let channels: Int, height: Int, width: Int
@@ -18,6 +39,7 @@ public final class CNN: Model {
     public let hidden: [Int]
     public let classes: Int
     public let maxBatch: Int
+    public let algorithm: ConvAlgorithm
     public let inputDropout: Dropout
     public let hiddenDropout: Dropout
     public let layout: ParameterLayout
@@ -49,28 +71,36 @@ public final class CNN: Model {
     let packedWeights: [PackedA]         // each convolution's weights, packed once per step
     let packedFlipped: [PackedA]         // and its input-gradient kernels
     let groups: [GroupScratch]
+    /// Each layer's Winograd forward product, and (layers 1...) its input gradient's; nil where direct.
+    let winograd: [WinogradConvolution?]
+    let winogradInput: [WinogradConvolution?]
 
     /// What one group of images needs while it runs.
     final class GroupScratch {
         let col: FloatBuffer        // im2col of the largest layer
         let padded: FloatBuffer     // a zero-padded image or gradient of the largest layer
-        let dActivation: FloatBuffer
-        let dPooled: FloatBuffer
+        let dActivation: FloatBuffer  // dY of one image (direct layers) or of the group (Winograd)
+        let dPooled: [FloatBuffer]    // the group's gradients of pooled outputs, two in turn
         let gradients: FloatBuffer  // the group's sum of convolution-parameter gradients
         let packedGradient: [PackedA]  // dY of each layer, packed as the weight gradient's A
-        init(col: Int, padded: Int, activation: Int, pooled: Int, parameters: Int, packed: [PackedA]) {
+        let winograd: WinogradConvolution.Scratch?
+        init(col: Int, padded: Int, activation: Int, pooled: Int, parameters: Int, packed: [PackedA],
+             winograd: [WinogradConvolution]) {
             packedGradient = packed
             self.col = FloatBuffer(count: col)
             self.padded = FloatBuffer(count: padded)
             dActivation = FloatBuffer(count: activation)
-            dPooled = FloatBuffer(count: pooled)
+            dPooled = [FloatBuffer(count: pooled), FloatBuffer(count: pooled)]
             gradients = FloatBuffer(count: parameters)
+            self.winograd = winograd.isEmpty ? nil : WinogradConvolution.Scratch(serving: winograd)
         }
     }
 
     public init(channels: Int, height: Int, width: Int, conv: [Int], kernel: Int, pool: MaxPool, hidden: [Int],
-                classes: Int, inputDropout: Double, hiddenDropout: Double, maxBatch: Int, threads: Int = 1) {
+                classes: Int, inputDropout: Double, hiddenDropout: Double, maxBatch: Int, threads: Int = 1,
+                algorithm: ConvAlgorithm = .direct) {
         precondition(!conv.isEmpty)
+        self.algorithm = algorithm
         self.channels = channels; self.height = height; self.width = width
         self.conv = conv; self.kernel = kernel; self.pool = pool; self.hidden = hidden; self.classes = classes
         self.maxBatch = maxBatch
@@ -115,12 +145,22 @@ public final class CNN: Model {
         // other than 8 or a multiple of 16); every other product packs col(X) implicitly.
         let colSize = conv.indices.filter { !Convolution.weightGradientIsImplicit(geometry[$0]) }
             .map { geometry[$0].patch * geometry[$0].pixels }.max() ?? 0
+        let winograd = conv.indices.map { algorithm.usesWinograd(geometry[$0]) ? WinogradConvolution(geometry: geometry[$0], outChannels: conv[$0]) : nil }
+        let winogradInput = conv.indices.map { l in
+            l > 0 && winograd[l] != nil ? WinogradConvolution(geometry: geometry[l].with(channels: conv[l]), outChannels: geometry[l].channels) : nil
+        }
+        self.winograd = winograd
+        self.winogradInput = winogradInput
         let groupCount = (maxBatch + Self.groupImages - 1) / Self.groupImages
-        let params = convParameters, act = activationSize.max()!, pooledMax = pooledSize.max()!
+        let params = convParameters, pooledMax = pooledSize.max()!
+        // dY of one image, or of a whole group for a layer whose input gradient is Winograd's.
+        let sizes = activationSize
+        let act = conv.indices.map { winogradInput[$0] != nil ? Self.groupImages * sizes[$0] : sizes[$0] }.max()!
         let paddedMax = conv.indices.map { Convolution.paddedSize(geometry[$0].with(channels: max(geometry[$0].channels, conv[$0]))) }.max()!
+        let engines = (winograd + winogradInput).compactMap { $0 }
         groups = (0..<groupCount).map { _ in
-            GroupScratch(col: colSize, padded: paddedMax, activation: act, pooled: pooledMax, parameters: params,
-                         packed: conv.indices.map { PackedA(m: conv[$0], k: geometry[$0].pixels) })
+            GroupScratch(col: colSize, padded: paddedMax, activation: act, pooled: Self.groupImages * pooledMax, parameters: params,
+                         packed: conv.indices.map { PackedA(m: conv[$0], k: geometry[$0].pixels) }, winograd: engines)
         }
     }
 
@@ -130,44 +170,69 @@ public final class CNN: Model {
     @inline(__always)
     func groupCount(_ n: Int) -> Int { (n + Self.groupImages - 1) / Self.groupImages }
 
-    /// The convolutional part of one image: conv → ReLU → pool per layer.
-    private func convForward(_ p: UnsafePointer<Float>, image x: UnsafePointer<Float>, row r: Int, scratch: GroupScratch) {
-        var input = x
+    /// The convolutional part of the group's images lo ..< hi (x holds image lo first): conv →
+    /// ReLU → pool per layer.
+    private func convForward(_ p: UnsafePointer<Float>, images x: UnsafePointer<Float>, rows lo: Int, _ hi: Int,
+                             scratch s: GroupScratch) {
         for l in conv.indices {
-            let g = geometry[l], act = activations[l].base + r * activationSize[l]
-            Convolution.forward(input, g, weights: packedWeights[l], bias: p + convBias[l], out: act, padded: scratch.padded.base)
-            relu(act, activationSize[l])
-            let out = pooled[l].base + r * pooledSize[l], idx = argmax[l] + r * pooledSize[l]
-            let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
-            for c in 0..<conv[l] {
-                pool.forward(act + c * planeIn, height: g.height, width: g.width, out: out + c * planeOut,
-                             argmax: idx + c * planeOut)
+            let g = geometry[l]
+            let input = l == 0 ? x : UnsafePointer(pooled[l - 1].base + lo * pooledSize[l - 1])
+            if let engine = winograd[l] {
+                engine.forward(input, count: hi - lo, bias: p + convBias[l], out: activations[l].base + lo * activationSize[l],
+                               scratch: s.winograd!)
             }
-            input = UnsafePointer(out)
+            for r in lo..<hi {
+                let act = activations[l].base + r * activationSize[l]
+                if winograd[l] == nil {
+                    Convolution.forward(input + (r - lo) * g.channels * g.pixels, g, weights: packedWeights[l],
+                                        bias: p + convBias[l], out: act, padded: s.padded.base)
+                }
+                relu(act, activationSize[l])
+                let out = pooled[l].base + r * pooledSize[l], idx = argmax[l] + r * pooledSize[l]
+                let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
+                for c in 0..<conv[l] {
+                    pool.forward(act + c * planeIn, height: g.height, width: g.width, out: out + c * planeOut,
+                                 argmax: idx + c * planeOut)
+                }
+            }
         }
     }
 
-    /// The convolutional part of one image backwards from dFlat (the gradient of its flattened
-    /// pooled output), adding its parameter gradients to the group's (overwriting when `first`).
-    private func convBackward(image x: UnsafePointer<Float>, row r: Int, dFlat: UnsafePointer<Float>, first: Bool,
+    /// The convolutional part of the group's images lo ..< hi backwards from dFlat (the gradient
+    /// of their flattened pooled outputs, image lo first), adding their parameter gradients to the
+    /// group's (image lo overwrites them).
+    private func convBackward(images x: UnsafePointer<Float>, rows lo: Int, _ hi: Int, dFlat: UnsafePointer<Float>,
                               scratch s: GroupScratch) {
-        var dOut = dFlat
-        let dAct = s.dActivation.base, dPool = s.dPooled.base, grads = s.gradients.base
+        var dOut = dFlat, turn = 0
+        let grads = s.gradients.base
         for l in conv.indices.reversed() {
-            let g = geometry[l], act = activations[l].base + r * activationSize[l], idx = argmax[l] + r * pooledSize[l]
-            let planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
-            dAct.update(repeating: 0, count: activationSize[l])
-            for c in 0..<conv[l] {
-                pool.accumulate(dOut + c * planeOut, argmax: idx + c * planeOut, count: planeOut, into: dAct + c * planeIn)
+            let g = geometry[l], planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
+            let groupwise = winogradInput[l] != nil
+            let dPool = s.dPooled[turn].base
+            for r in lo..<hi {
+                let act = activations[l].base + r * activationSize[l], idx = argmax[l] + r * pooledSize[l]
+                let dAct = s.dActivation.base + (groupwise ? (r - lo) * activationSize[l] : 0)
+                let dY = dOut + (r - lo) * pooledSize[l]
+                dAct.update(repeating: 0, count: activationSize[l])
+                for c in 0..<conv[l] {
+                    pool.accumulate(dY + c * planeOut, argmax: idx + c * planeOut, count: planeOut, into: dAct + c * planeIn)
+                }
+                // Through the ReLU: its output is positive exactly where its derivative is 1.
+                for i in 0..<activationSize[l] where !(act[i] > 0) { dAct[i] = 0 }
+                let input = l == 0 ? x + (r - lo) * inputSize : UnsafePointer(pooled[l - 1].base + r * pooledSize[l - 1])
+                Convolution.weightGradient(dAct, input: input, g, dOutPacked: s.packedGradient[l], dWeights: grads + convWeight[l],
+                                           dBias: grads + convBias[l], accumulate: r != lo, padded: s.padded.base, col: s.col.base)
+                if l > 0 && !groupwise {
+                    Convolution.inputGradient(dAct, g, flipped: packedFlipped[l], dInput: dPool + (r - lo) * pooledSize[l - 1],
+                                              padded: s.padded.base)
+                }
             }
-            // Through the ReLU: its output is positive exactly where its derivative is 1.
-            for i in 0..<activationSize[l] where !(act[i] > 0) { dAct[i] = 0 }
-            let input = l == 0 ? x : UnsafePointer(pooled[l - 1].base + r * pooledSize[l - 1])
-            Convolution.weightGradient(dAct, input: input, g, dOutPacked: s.packedGradient[l], dWeights: grads + convWeight[l],
-                                       dBias: grads + convBias[l], accumulate: !first, padded: s.padded.base, col: s.col.base)
             if l == 0 { break }
-            Convolution.inputGradient(dAct, g, flipped: packedFlipped[l], dInput: dPool, padded: s.padded.base)
+            if let engine = winogradInput[l] {
+                engine.forward(s.dActivation.base, count: hi - lo, bias: nil, out: dPool, scratch: s.winograd!)
+            }
             dOut = UnsafePointer(dPool)
+            turn = 1 - turn
         }
     }
 
@@ -189,11 +254,16 @@ public final class CNN: Model {
             ? applyInputDropout(x, n, size: d, dropout: inputDropout, key: key, mask: inputMask.base,
                                 out: droppedInput.base, blocks: dense.rowBlocks(n))
             : x
-        for l in conv.indices { packedWeights[l].pack(p + convWeight[l], lda: geometry[l].patch) }
-        parallelFor(groupCount(n), threads: threads) { gi in
-            for r in (gi * Self.groupImages)..<min(n, (gi + 1) * Self.groupImages) {
-                self.convForward(p, image: images + r * d, row: r, scratch: self.groups[gi])
+        for l in conv.indices {
+            if let engine = winograd[l] {
+                engine.transformWeights(p + convWeight[l])
+            } else {
+                packedWeights[l].pack(p + convWeight[l], lda: geometry[l].patch)
             }
+        }
+        parallelFor(groupCount(n), threads: threads) { gi in
+            let lo = gi * Self.groupImages
+            self.convForward(p, images: images + lo * d, rows: lo, min(n, lo + Self.groupImages), scratch: self.groups[gi])
         }
         dense.forward(p, UnsafePointer(pooled[conv.count - 1].base), n, train: train, key: key)
         return images
@@ -212,15 +282,17 @@ public final class CNN: Model {
         for l in 1..<conv.count {
             Convolution.flip(p + convWeight[l], outChannels: conv[l], inChannels: geometry[l].channels, kernel: kernel,
                              into: flipped[l].base)
-            packedFlipped[l].pack(flipped[l].base, lda: conv[l] * kernel * kernel)
+            if let engine = winogradInput[l] {
+                engine.transformWeights(flipped[l].base)
+            } else {
+                packedFlipped[l].pack(flipped[l].base, lda: conv[l] * kernel * kernel)
+            }
         }
         let d = inputSize, groupsUsed = groupCount(n), flatSize = flatSize
         parallelFor(groupsUsed, threads: threads) { gi in
             let lo = gi * Self.groupImages
-            for r in lo..<min(n, lo + Self.groupImages) {
-                self.convBackward(image: images + r * d, row: r, dFlat: flat + r * flatSize, first: r == lo,
-                                  scratch: self.groups[gi])
-            }
+            self.convBackward(images: images + lo * d, rows: lo, min(n, lo + Self.groupImages), dFlat: flat + lo * flatSize,
+                              scratch: self.groups[gi])
         }
         // The groups' sums, added in group order, in blocks of parameters over threads.
         let total = convParameters, blocks = threads > 1 ? threads : 1

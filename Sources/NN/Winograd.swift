@@ -1,0 +1,74 @@
+// Winograd's minimal filtering F(m x m, r x r) on 8 x 8 tiles (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", CVPR 2016): a tile d of 8 x 8 inputs and an r x r kernel g give
+// the m x m outputs (m = 8 − r + 1) of their correlation as
+//     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
+// 64 multiplications per tile and channel pair where the direct sum needs m²·r² (5 x 5 kernels:
+// 16 outputs for 64 multiplications instead of 400, 6.25x fewer).
+//
+// The matrices are not typed in: they are derived here, as the `wincnn` generator does, from the
+// interpolation points 0, 1, −1, 2, −2, 1/2, −1/2 and ∞ (Toom-Cook). With a_0 … a_6 the finite
+// points, f_j = Π_{l≠j} (a_j − a_l) and P(x) = Π_l (x − a_l):
+//     Aᵀ[i][j] = a_jⁱ,            Aᵀ[i][7] = 1 if i = m − 1 else 0        (m x 8)
+//     G[j][k]  = a_jᵏ / f_j,      G[7][k]  = 1 if k = r − 1 else 0        (8 x r)
+//     Bᵀ[j][·] = the coefficients of P(x) / (x − a_j),  Bᵀ[7][·] = those of P(x)   (8 x 8)
+// (Winograd's algorithm for the product of two polynomials evaluated at the points, transposed
+// into a correlation.) Every entry of Aᵀ and Bᵀ is a binary fraction, exact in Float; G's 1/f_j
+// are rounded once.
+//
+// Accuracy: in exact arithmetic the result is the correlation; in Float the transforms add
+// rounding that grows with the points' spread. Measured on the CNN's layers (random data, 64 input
+// channels) the largest error of a 5 x 5 layer is a few 1e-6 of the output's RMS against about
+// 1e-7 for the direct Float sums: Tests/NNTests/WinogradTests.swift states and tests the bound,
+// `WinogradTransform.errorBound`.
+
+/// The three transform matrices of F(m x m, r x r) on 8 x 8 tiles, in Double and in Float.
+public struct WinogradTransform: Sendable {
+    /// The tile side: every transformed tile is 8 x 8 (64 GEMMs per layer).
+    public static let tile = 8
+    /// The finite interpolation points, in the order of the rows of G and Bᵀ (∞ is row 7).
+    public static let points: [Double] = [0, 1, -1, 2, -2, 0.5, -0.5]
+    /// The kernel sizes this plan serves: the outputs per tile side, 8 − r + 1, must be at least 2.
+    public static func supports(kernel r: Int) -> Bool { r >= 3 && r <= 7 && r % 2 == 1 }
+    /// The largest error relative to the output's RMS that the tests allow for a kernel size: a
+    /// bound measured on random layers of up to 128 input channels with headroom of about 10x.
+    public static func errorBound(kernel r: Int) -> Double { r == 5 ? 1e-4 : 3e-4 }
+
+    public let r: Int, m: Int
+    /// Aᵀ (m x 8), G (8 x r), Bᵀ (8 x 8), row-major.
+    public let at: [Double], g: [Double], bt: [Double]
+
+    public init(kernel r: Int) {
+        precondition(Self.supports(kernel: r), "Winograd tiles serve odd kernels 3 to 7, got \(r)")
+        let n = Self.tile, a = Self.points, m = n - r + 1
+        self.r = r; self.m = m
+        let f = a.indices.map { j in a.indices.filter { $0 != j }.reduce(1.0) { $0 * (a[j] - a[$1]) } }
+        var at = [Double](repeating: 0, count: m * n), g = [Double](repeating: 0, count: n * r)
+        var bt = [Double](repeating: 0, count: n * n)
+        for i in 0..<m {
+            for j in a.indices { at[i * n + j] = Self.power(a[j], i) }
+            at[i * n + n - 1] = i == m - 1 ? 1 : 0
+        }
+        for j in a.indices { for k in 0..<r { g[j * r + k] = Self.power(a[j], k) / f[j] } }
+        g[(n - 1) * r + r - 1] = 1
+        for j in a.indices {
+            let c = Self.coefficients(roots: a.indices.filter { $0 != j }.map { a[$0] })
+            for (i, v) in c.enumerated() { bt[j * n + i] = v }
+        }
+        for (i, v) in Self.coefficients(roots: a).enumerated() { bt[(n - 1) * n + i] = v }
+        self.at = at; self.g = g; self.bt = bt
+    }
+
+    /// The coefficients of Π (x − root), lowest power first.
+    static func coefficients(roots: [Double]) -> [Double] {
+        var c = [1.0]
+        for root in roots {
+            var next = [Double](repeating: 0, count: c.count + 1)
+            for (i, v) in c.enumerated() { next[i + 1] += v; next[i] -= root * v }
+            c = next
+        }
+        return c
+    }
+
+    /// xⁱ with 0⁰ = 1.
+    private static func power(_ x: Double, _ i: Int) -> Double { (0..<i).reduce(1.0) { acc, _ in acc * x } }
+}

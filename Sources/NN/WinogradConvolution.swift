@@ -1,0 +1,259 @@
+// A "same" convolution (stride 1, padding (r − 1)/2) of many images at once by Winograd's
+// F(m x m, r x r) on 8 x 8 tiles (Winograd.swift), the elementwise stage batched into GEMMs over
+// tiles x channels as Lavin & Gray describe. With ξ one of the 64 positions of a tile:
+//   1. weights  U_ξ (out, in) = (G W[o][i] Gᵀ)[ξ], packed once per step as 64 GEMM A operands;
+//   2. inputs   each image zero-padded and cut into 8 x 8 tiles overlapping by r − 1 (tile (ty, tx)
+//               starts at padded row m·ty, column m·tx); V_ξ (in, tiles) = (Bᵀ d B)[ξ], written
+//               straight into the GEMM's packed B panels;
+//   3. products M_ξ (out, tiles) = U_ξ · V_ξ, 64 GEMMs;
+//   4. outputs  Y = Aᵀ M A per tile and output channel, plus the bias, cut at the image's edge.
+// Images go through in chunks of about `chunkTarget` tiles so that V and M stay near the core.
+// The transforms run on 16 tiles at once, one per vector lane: a tile's 8 rows are copied out
+// and turned into lanes by 16 x 16 transposes, so every load and store is a whole vector.
+//
+// The arithmetic, and so every bit of the result, depends only on the images and weights, never
+// on how many threads run the callers (each call runs on the calling thread).
+import Kernels
+
+public final class WinogradConvolution: @unchecked Sendable {
+    /// The input images' geometry, and the output channels.
+    public let geometry: ConvGeometry
+    public let outChannels: Int
+    public let transform: WinogradTransform
+    /// Tiles per image (tilesY x tilesX, each m x m outputs) and the zero-padded image's size.
+    let tilesY: Int, tilesX: Int, tilesPerImage: Int
+    let paddedHeight: Int, paddedWidth: Int
+    /// Images per chunk, and the chunk's tiles rounded up to whole 16-lane blocks.
+    public let chunkImages: Int
+    let chunkTiles: Int
+    /// Tiles per chunk to aim for: 64 tiles of 64 channels keep V and M at 1 MiB each.
+    static let chunkTarget = 64
+
+    /// U_ξ for the 64 positions, each (outChannels, inChannels); `kernelScratch` holds them unpacked.
+    let packedWeights: [PackedA]
+    let kernelScratch: FloatBuffer
+    /// The transforms in Float: G (8 x r), and Aᵀ and Bᵀ as lists of their nonzero entries.
+    let g: FloatBuffer
+    let at: TransformRows, bt: TransformRows
+    /// G·w of one kernel (8 x r), while the weights are transformed.
+    let leftProduct: FloatBuffer
+
+    /// What one caller needs while it runs; one per thread (the CNN keeps one per group of images).
+    public final class Scratch: @unchecked Sendable {
+        let padded: FloatBuffer    // (chunkImages, channels, paddedHeight, paddedWidth)
+        let v: FloatBuffer         // 64 packed (in, chunkTiles) B operands
+        let m: FloatBuffer         // 64 (out, chunkTiles) products
+        let rows: FloatBuffer      // 16 tiles x 64: the tiles' values, one tile a row
+        let lanes: FloatBuffer     // 64 x 16: the same, one tile position a vector
+        let stage: FloatBuffer     // 64 x 16: the first half of a transform
+        let outLanes: FloatBuffer  // m² x 16: a block's outputs, one output position a vector
+        let outRows: FloatBuffer   // 16 x 16: the same, one tile a row (m = 4)
+
+        /// Scratch that serves every one of `convolutions`.
+        public init(serving convolutions: [WinogradConvolution]) {
+            func largest(_ f: (WinogradConvolution) -> Int) -> Int { convolutions.map(f).max() ?? 0 }
+            padded = FloatBuffer(count: largest { $0.chunkImages * $0.geometry.channels * $0.paddedHeight * $0.paddedWidth })
+            v = FloatBuffer(count: largest { 64 * $0.vStride })
+            m = FloatBuffer(count: largest { 64 * $0.outChannels * $0.chunkTiles })
+            rows = FloatBuffer(count: 16 * 64)
+            lanes = FloatBuffer(count: 64 * 16)
+            stage = FloatBuffer(count: 64 * 16)
+            outLanes = FloatBuffer(count: 64 * 16)
+            outRows = FloatBuffer(count: 16 * 16)
+        }
+    }
+
+    /// Floats between consecutive V_ξ.
+    var vStride: Int { PackedB.count(k: geometry.channels, n: chunkTiles) }
+
+    public init(geometry: ConvGeometry, outChannels: Int) {
+        let t = WinogradTransform(kernel: geometry.kernel)
+        self.geometry = geometry
+        self.outChannels = outChannels
+        transform = t
+        tilesY = (geometry.height + t.m - 1) / t.m
+        tilesX = (geometry.width + t.m - 1) / t.m
+        tilesPerImage = tilesY * tilesX
+        paddedHeight = t.m * tilesY + t.r - 1
+        paddedWidth = t.m * tilesX + t.r - 1
+        chunkImages = max(1, Self.chunkTarget / tilesPerImage)
+        chunkTiles = (chunkImages * tilesPerImage + 15) / 16 * 16
+        packedWeights = (0..<64).map { _ in PackedA(m: outChannels, k: geometry.channels) }
+        kernelScratch = FloatBuffer(count: 64 * outChannels * geometry.channels)
+        g = FloatBuffer(t.g.map(Float.init))
+        at = TransformRows(t.at, rows: t.m)
+        bt = TransformRows(t.bt, rows: 8)
+        leftProduct = FloatBuffer(count: 8 * t.r)
+    }
+
+    /// U_ξ = (G W[o][i] Gᵀ)[ξ] for weights W (outChannels, inChannels, r, r), packed for the GEMMs.
+    public func transformWeights(_ w: UnsafePointer<Float>) {
+        let r = transform.r, o = outChannels, c = geometry.channels, pairs = o * c
+        let u = kernelScratch.base, g = g.base, left = leftProduct.base
+        for pair in 0..<pairs {
+            let kernel = w + pair * r * r
+            for a in 0..<8 {
+                for kx in 0..<r {
+                    var s: Float = 0
+                    for ky in 0..<r { s = s.addingProduct(g[a * r + ky], kernel[ky * r + kx]) }
+                    left[a * r + kx] = s
+                }
+            }
+            for a in 0..<8 {
+                for b in 0..<8 {
+                    var s: Float = 0
+                    for kx in 0..<r { s = s.addingProduct(left[a * r + kx], g[b * r + kx]) }
+                    u[(a * 8 + b) * pairs + pair] = s
+                }
+            }
+        }
+        for xi in 0..<64 { packedWeights[xi].pack(u + xi * pairs, lda: c) }
+    }
+
+    /// out (count, outChannels, height, width) = the convolution of x (count, channels, height,
+    /// width) with the weights last given to `transformWeights`, plus `bias` per output channel
+    /// when given.
+    public func forward(_ x: UnsafePointer<Float>, count: Int, bias: UnsafePointer<Float>?,
+                        out: UnsafeMutablePointer<Float>, scratch s: Scratch) {
+        for first in stride(from: 0, to: count, by: chunkImages) {
+            let images = min(chunkImages, count - first)
+            let g = geometry
+            pad(x + first * g.channels * g.pixels, images: images, into: s.padded.base)
+            transformInputs(images: images, scratch: s)
+            for xi in 0..<64 {
+                gemm(packedWeights[xi], PackedB(k: g.channels, n: chunkTiles, base: s.v.base + xi * vStride),
+                     c: s.m.base + xi * outChannels * chunkTiles, ldc: chunkTiles)
+            }
+            transformOutputs(images: images, bias: bias, out: out + first * outChannels * g.pixels, scratch: s)
+        }
+    }
+
+    /// The images with zeros around: (images, channels, paddedHeight, paddedWidth), the image at
+    /// row and column (r − 1)/2.
+    func pad(_ x: UnsafePointer<Float>, images: Int, into p: UnsafeMutablePointer<Float>) {
+        let g = geometry, h = g.height, w = g.width, pw = paddedWidth, ph = paddedHeight, off = g.pad
+        p.update(repeating: 0, count: images * g.channels * ph * pw)
+        for plane in 0..<(images * g.channels) {
+            for y in 0..<h {
+                (p + (plane * ph + y + off) * pw + off).update(from: x + (plane * h + y) * w, count: w)
+            }
+        }
+    }
+
+    /// V_ξ (channels, tiles) = (Bᵀ d B)[ξ] for every tile d of the padded chunk, into s.v.
+    func transformInputs(images: Int, scratch s: Scratch) {
+        let c = geometry.channels, m = transform.m, ph = paddedHeight, pw = paddedWidth
+        let tiles = images * tilesPerImage, vs = vStride
+        let rows = s.rows.base, lanes = s.lanes.base, stage = s.stage.base, v = s.v.base
+        let packed = PackedB(k: c, n: chunkTiles, base: v)
+        let bt = bt
+        for channel in 0..<c {
+            for block in stride(from: 0, to: chunkTiles, by: 16) {
+                // One tile's 8 x 8 values per row of `rows`; tiles past the chunk are zero.
+                for lane in 0..<16 {
+                    let t = block + lane, dst = rows + lane * 64
+                    guard t < tiles else { dst.update(repeating: 0, count: 64); continue }
+                    let image = t / tilesPerImage, ty = t % tilesPerImage / tilesX, tx = t % tilesX
+                    let src = s.padded.base + ((image * c + channel) * ph + m * ty) * pw + m * tx
+                    for y in 0..<8 {
+                        UnsafeMutableRawPointer(dst + 8 * y).storeBytes(
+                            of: UnsafeRawPointer(src + y * pw).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    }
+                }
+                for q in 0..<4 { transpose16x16(rows + 16 * q, srcStride: 64, rows: 16, lanes + 256 * q, dstStride: 16) }
+                // stage[a][x] = Σ_y Bᵀ[a][y] d[y][x]; then V[a][b] = Σ_x stage[a][x] Bᵀ[b][x].
+                for a in 0..<8 {
+                    for x in 0..<8 {
+                        var acc = Vec16()
+                        for e in 0..<bt.count[a] { acc = acc.addingProduct(load16(lanes + (bt.column[8 * a + e] * 8 + x) * 16), bt.value[8 * a + e]) }
+                        store16(acc, stage + (a * 8 + x) * 16)
+                    }
+                }
+                let position = packed.offset(row: channel, column: block)
+                for a in 0..<8 {
+                    for b in 0..<8 {
+                        var acc = Vec16()
+                        for e in 0..<bt.count[b] { acc = acc.addingProduct(load16(stage + (a * 8 + bt.column[8 * b + e]) * 16), bt.value[8 * b + e]) }
+                        store16(acc, v + (a * 8 + b) * vs + position)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Y = Aᵀ M A (+ bias) for every tile and output channel of the chunk, into out (images,
+    /// outChannels, height, width).
+    func transformOutputs(images: Int, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, scratch s: Scratch) {
+        let m = transform.m, h = geometry.height, w = geometry.width, hw = geometry.pixels
+        let tiles = images * tilesPerImage, ct = chunkTiles, plane = outChannels * ct
+        let stage = s.stage.base, outLanes = s.outLanes.base, outRows = s.outRows.base, products = s.m.base
+        let at = at
+        for o in 0..<outChannels {
+            let b0 = bias?[o] ?? 0
+            for block in stride(from: 0, to: min(tiles, ct), by: 16) {
+                let src = products + o * ct + block
+                // stage[a][x] = Σ_y Aᵀ[a][y] M[y][x]; then Y[a][b] = Σ_x stage[a][x] Aᵀ[b][x] + bias.
+                for a in 0..<m {
+                    for x in 0..<8 {
+                        var acc = Vec16()
+                        for e in 0..<at.count[a] { acc = acc.addingProduct(load16(src + (at.column[8 * a + e] * 8 + x) * plane), at.value[8 * a + e]) }
+                        store16(acc, stage + (a * 8 + x) * 16)
+                    }
+                }
+                for a in 0..<m {
+                    for b in 0..<m {
+                        var acc = Vec16(repeating: b0)
+                        for e in 0..<at.count[b] { acc = acc.addingProduct(load16(stage + (a * 8 + at.column[8 * b + e]) * 16), at.value[8 * b + e]) }
+                        store16(acc, outLanes + (a * m + b) * 16)
+                    }
+                }
+                // Each tile's m x m outputs into its image, cut at the right and bottom edges.
+                let lanesUsed = min(16, tiles - block)
+                if m == 4 { transpose16x16(outLanes, srcStride: 16, rows: 16, outRows, dstStride: 16) }
+                for lane in 0..<lanesUsed {
+                    let t = block + lane
+                    let image = t / tilesPerImage, ty = t % tilesPerImage / tilesX, tx = t % tilesX
+                    let y0 = m * ty, x0 = m * tx, rowsIn = min(m, h - y0), colsIn = min(m, w - x0)
+                    let dst = out + (image * outChannels + o) * hw + y0 * w + x0
+                    if m == 4 && colsIn == 4 {
+                        for a in 0..<rowsIn {
+                            UnsafeMutableRawPointer(dst + a * w).storeBytes(
+                                of: UnsafeRawPointer(outRows + lane * 16 + a * 4).loadUnaligned(as: SIMD4<Float>.self),
+                                as: SIMD4<Float>.self)
+                        }
+                    } else {
+                        for a in 0..<rowsIn {
+                            for b in 0..<colsIn { dst[a * w + b] = outLanes[(a * m + b) * 16 + lane] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The rows of a transform with 8 columns as lists of their nonzero entries: row i has count[i]
+/// entries, its e-th at column[8i + e] with value[8i + e]. The zeros of Aᵀ and Bᵀ (a third of
+/// Bᵀ) are skipped instead of multiplied.
+final class TransformRows: @unchecked Sendable {
+    let count: UnsafeMutablePointer<Int>
+    let column: UnsafeMutablePointer<Int>
+    let value: UnsafeMutablePointer<Float>
+
+    init(_ matrix: [Double], rows: Int) {
+        count = .allocate(capacity: rows)
+        column = .allocate(capacity: 8 * rows)
+        value = .allocate(capacity: 8 * rows)
+        for i in 0..<rows {
+            var e = 0
+            for j in 0..<8 where matrix[i * 8 + j] != 0 {
+                column[8 * i + e] = j
+                value[8 * i + e] = Float(matrix[i * 8 + j])
+                e += 1
+            }
+            count[i] = e
+        }
+    }
+
+    deinit { count.deallocate(); column.deallocate(); value.deallocate() }
+}
