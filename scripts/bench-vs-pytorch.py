@@ -4,7 +4,7 @@ threads and optimizer (Adam), alternating runs, one table of ratios with the mea
 A benchmarking tool only: PyTorch and NumPy come from a virtual environment this script creates
 when missing (~/peer-venv, or PEER_VENV); adam-bench never depends on them.
 
-  scripts/bench-vs-pytorch.py [--threads 2] [--rounds 2] [--models logreg,mlp,vae,cnn]
+  scripts/bench-vs-pytorch.py [--threads 2] [--rounds 2] [--models logreg,mlp,vae,cnn,cnn-direct]
   scripts/bench-vs-pytorch.py --gemm [--threads 2] [--rounds 3]   the GEMM against numpy.matmul (OpenBLAS)
   (BIN=path/to/adam-bench to time another build; default: the release build of `make build`)
 
@@ -32,12 +32,17 @@ MODELS = {
     "cnn": {"batch": 128, "config": {
         "dataset": {"name": "cifar10", "path": "cifar-10-batches-bin", "train_limit": 1024, "preprocess": "zca"},
         "model": {"kind": "cnn", "conv": [64, 64, 128], "kernel": 5, "pool": {"size": 3, "stride": 2, "pad": 1},
-                  "hidden": [1000], "dropout": {"input": 0.2, "hidden": 0.5}}}},
+                  "hidden": [1000], "dropout": {"input": 0.2, "hidden": 0.5}, "conv_algorithm": "auto"}}},
 }
+# The same CNN with every convolution direct (im2col GEMMs): the reference path. PyTorch runs the
+# one network; "cnn" rows say how ours computes its convolutions.
+MODELS["cnn-direct"] = {"batch": 128, "peer": "cnn", "config": dict(
+    MODELS["cnn"]["config"], model=dict(MODELS["cnn"]["config"]["model"], conv_algorithm="direct"))}
 
 PEER = r'''
 import statistics, sys, time, torch, torch.nn as nn, torch.nn.functional as F
 kind, threads, batch, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+evaluate = len(sys.argv) > 5 and sys.argv[5] == "eval"
 torch.set_num_threads(threads); torch.manual_seed(1)
 if kind == "logreg":
     model = nn.Linear(784, 10); x = torch.rand(batch, 784); y = torch.randint(0, 10, (batch,))
@@ -70,6 +75,10 @@ else:
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 def step():
     opt.zero_grad(set_to_none=True); l = loss(); l.backward(); opt.step()
+if evaluate:  # a forward pass without dropout or gradients, as adam-bench's evaluation
+    model.eval()
+    def step():
+        with torch.no_grad(): loss()
 for _ in range(5): step()
 t0 = time.perf_counter(); n = 0
 while n < 5 or time.perf_counter() - t0 < 0.5: step(); n += 1
@@ -157,22 +166,28 @@ def ours(binary, kind, threads, folder):
     out = subprocess.run([binary, "bench", "train", path, "--threads", str(threads), "--data-dir", os.path.join(ROOT, "data")],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()
     fields = dict(zip(out[0].split(","), out[-1].split(",")))
-    return float(fields["ms_per_step"])
+    return float(fields["ms_per_step"]), float(fields["eval_ms_per_step"])
 
 
 def peer(python, kind, threads):
+    """PyTorch's training step and evaluation pass (ms)."""
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)  # the machine's preset halves OpenBLAS; give PyTorch its best
-    out = subprocess.run([python, "-c", PEER, kind, str(threads), str(MODELS[kind]["batch"]), "50"],
-                         capture_output=True, text=True, check=True, env=env).stdout
-    return float(out.strip().splitlines()[-1])
+    env.pop("OPENBLAS_L2_SIZE", None)
+    net = MODELS[kind].get("peer", kind)
+    times = []
+    for mode in ["train", "eval"]:
+        out = subprocess.run([python, "-c", PEER, net, str(threads), str(MODELS[kind]["batch"]), "50", mode],
+                             capture_output=True, text=True, check=True, env=env).stdout
+        times.append(float(out.strip().splitlines()[-1]))
+    return tuple(times)
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--models", default="logreg,mlp,vae,cnn")
+    p.add_argument("--models", default="logreg,mlp,vae,cnn,cnn-direct")
     p.add_argument("--gemm", action="store_true", help="time the GEMM's products against numpy.matmul instead")
     a = p.parse_args()
     python, binary = venv_python(), adam_bench()
@@ -194,14 +209,15 @@ def main():
             for _ in range(a.rounds):  # alternate, so drift of a shared machine hits both
                 mine.append(ours(binary, kind, a.threads, folder))
                 theirs.append(peer(python, kind, a.threads))
-            m, t = statistics.median(mine), statistics.median(theirs)
-            rows.append((kind, MODELS[kind]["batch"], m, t, t / m))
-            print(f"{kind}: adam-bench {mine} ms, PyTorch {theirs} ms", file=sys.stderr)
+            m = statistics.median([x[0] for x in mine]), statistics.median([x[1] for x in mine])
+            t = statistics.median([x[0] for x in theirs]), statistics.median([x[1] for x in theirs])
+            rows.append((kind, MODELS[kind]["batch"], m, t))
+            print(f"{kind}: adam-bench {mine} ms, PyTorch {theirs} ms (step, evaluation)", file=sys.stderr)
     print(f"# {time.strftime('%Y-%m-%d')}, {cpu}, {a.threads} threads, FMA loop {peak} GFLOP/s; medians of {a.rounds} alternating rounds")
-    print("| model | batch | adam-bench ms/step | PyTorch ms/step | ratio |")
-    print("| --- | --- | --- | --- | --- |")
-    for kind, batch, m, t, r in rows:
-        print(f"| {kind} | {batch} | {m:.3f} | {t:.3f} | {r:.2f}x |")
+    print("| model | batch | adam-bench ms/step | PyTorch ms/step | ratio | adam-bench ms/eval | PyTorch ms/eval | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for kind, batch, m, t in rows:
+        print(f"| {kind} | {batch} | {m[0]:.3f} | {t[0]:.3f} | {t[0] / m[0]:.2f}x | {m[1]:.3f} | {t[1]:.3f} | {t[1] / m[1]:.2f}x |")
 
 
 if __name__ == "__main__":

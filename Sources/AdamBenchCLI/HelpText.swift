@@ -217,6 +217,10 @@ enum HelpText {
           conv          cnn: output channels per convolution, e.g. [64, 64, 128] (required)
           kernel        cnn: odd kernel size (default 5); stride 1, same padding
           pool          cnn: max-pool after each convolution, {"size": 3, "stride": 2, "pad": 1}
+          conv_algorithm  cnn: "auto" (default: Winograd F(4x4,5x5) for 5x5 layers with at least
+                        16 input channels, direct for the rest), "direct" (im2col GEMMs, the
+                        reference) or "winograd" (every 3x3, 5x5 or 7x7 layer); part of the
+                        fingerprint, as Winograd rounds differently (within 1e-4 of the RMS)
           hidden        cnn: fully connected ReLU widths, e.g. [1000] ([] for none; required)
           hidden, latent, activation   vae: [500], 50, softplus by default
         training        object:

@@ -52,7 +52,8 @@ extension ExperimentConfig {
             if m.kind == .cnn {
                 pairs += [("conv", .array(m.conv.map { .number(Double($0)) })), ("kernel", .number(Double(m.kernel))),
                           ("pool", .object([("size", .number(Double(m.poolSize))), ("stride", .number(Double(m.poolStride))),
-                                            ("pad", .number(Double(m.poolPad)))]))]
+                                            ("pad", .number(Double(m.poolPad)))])),
+                          ("conv_algorithm", .string(m.convAlgorithm.rawValue))]
             }
             if m.kind == .mlp || m.kind == .cnn {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("activation", .string(m.activation.rawValue)),

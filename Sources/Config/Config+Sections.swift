@@ -38,6 +38,7 @@ extension ExperimentConfig {
             activation = act
         }
         var conv: [Int] = [], kernel = 5, poolSize = 3, poolStride = 2, poolPad = 1
+        var convAlgorithm = ConvAlgorithm.auto
         if kind == .cnn {
             guard let list = r.raw("conv") else {
                 throw ConfigError(path: "model.conv", "is required for a cnn: the output channels of each convolution, e.g. [64, 64, 128]")
@@ -59,6 +60,15 @@ extension ExperimentConfig {
                     throw ConfigError(path: "model.pool.pad", "must be at most half the window (PyTorch's rule), got \(poolPad) for size \(poolSize)")
                 }
                 try pr.finish("pool", allowed: ["size", "stride", "pad"])
+            }
+            if let name = try r.string("conv_algorithm") {
+                guard let algorithm = ConvAlgorithm(rawValue: name) else {
+                    throw ConfigError(path: "model.conv_algorithm", "must be one of \(ConvAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+                }
+                if algorithm == .winograd && !WinogradTransform.supports(kernel: kernel) {
+                    throw ConfigError(path: "model.conv_algorithm", "winograd serves kernels 3, 5 and 7, not \(kernel): use \"auto\" or \"direct\"")
+                }
+                convAlgorithm = algorithm
             }
         }
         if kind == .mlp || kind == .cnn {
@@ -116,12 +126,12 @@ extension ExperimentConfig {
         if (initName != "normal" || initFrom != nil) && r.has("std") {
             throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
         }
-        let extra = kind == .logisticRegression ? ["dropout"] : kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .cnn ? ["conv", "kernel", "pool", "hidden", "activation", "dropout"]
+        let extra = kind == .logisticRegression ? ["dropout"] : kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .cnn ? ["conv", "kernel", "pool", "conv_algorithm", "hidden", "activation", "dropout"]
             : kind == .vae ? ["hidden", "latent", "activation"] : []
         try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
                            inputDropout: inputDropout, hiddenDropout: hiddenDropout, conv: conv, kernel: kernel,
-                           poolSize: poolSize, poolStride: poolStride, poolPad: poolPad, latent: latent, initFrom: initFrom)
+                           poolSize: poolSize, poolStride: poolStride, poolPad: poolPad, convAlgorithm: convAlgorithm, latent: latent, initFrom: initFrom)
     }
 
     /// `{"input": p, "hidden": q}`, each in [0, 1), missing ones 0.

@@ -96,6 +96,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var conv: [Int] = []
     public var kernel: Int = 5
     public var poolSize: Int = 3, poolStride: Int = 2, poolPad: Int = 1
+    /// How the convolutions are computed (`ConvAlgorithm`: direct, winograd, or auto by layer
+    /// shape). Part of the resolved config and so of every point's fingerprint: Winograd rounds
+    /// differently from the direct sums.
+    public var convAlgorithm: ConvAlgorithm = .auto
     /// VAE only: the latent dimension (hidden holds the one hidden width of encoder and decoder).
     public var latent: Int = 0
     /// `"init": {"from": "FILE.npy"}`: every arm and seed starts from this file's parameters

@@ -9,13 +9,13 @@
 
 /// Lanes 0, 2, …, 14 of a, then of b.
 @inlinable @inline(__always)
-func evenLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
+public func evenLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
     Vec16(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14])
 }
 
 /// Lanes 1, 3, …, 15 of a, then of b.
 @inlinable @inline(__always)
-func oddLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
+public func oddLanes(_ a: Vec16, _ b: Vec16) -> Vec16 {
     Vec16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
 }
 

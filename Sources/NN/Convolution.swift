@@ -299,6 +299,10 @@ public struct MaxPool: Sendable, Equatable {
     /// One plane h x w into oh x ow; `argmax` receives the input index of each output's maximum.
     public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>) {
+        if size == 3 && stride == 2 && pad == 1 && (w == 32 || w == 16) {
+            forward3x3Stride2Registers(x, height: h, width: w, out: out, argmax: argmax)
+            return
+        }
         if size == 3 && stride == 2 && pad == 1 && w <= 32 {
             forward3x3Stride2(x, height: h, width: w, out: out, argmax: argmax)
             return
@@ -375,6 +379,41 @@ public struct MaxPool: Sendable, Equatable {
                     argmax[oy * ow + ox] = Int32(at[ox])
                 }
             }
+        }
+    }
+
+    /// The same for rows of exactly 32 or 16 pixels, read straight into registers: the window's
+    /// columns 2·ox, 2·ox + 1 are a row's even and odd lanes, and column 2·ox − 1 is the odd lanes
+    /// moved up by one with −∞ at column −1. (Writing a row into a buffer and reading it back at
+    /// an offset, as forward3x3Stride2 does, stalls each load on the stores before it.)
+    func forward3x3Stride2Registers(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
+                                    argmax: UnsafeMutablePointer<Int32>) {
+        let oh = outputSize(h), ow = outputSize(w)
+        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let firstColumn = pointwiseMax(lane * 2 - 1, SIMD16<Float>())
+        let minusInfinity = Vec16(repeating: -.infinity)
+        for oy in 0..<oh {
+            let y0 = max(0, 2 * oy - 1), y1 = min(h - 1, 2 * oy + 1)
+            var best = minusInfinity
+            var at = firstColumn + Float(y0 * w)
+            @inline(__always) func visit(_ v: SIMD16<Float>, _ index: SIMD16<Float>) {
+                let take = (v .> best) .| (v .!= v)
+                best.replace(with: v, where: take)
+                at.replace(with: index, where: take)
+            }
+            for y in y0...y1 {
+                let src = x + y * w
+                let low = load16(src), high = w == 32 ? load16(src + 16) : minusInfinity
+                let even = evenLanes(low, high), odd = oddLanes(low, high)
+                let left = Vec16(-.infinity, odd[0], odd[1], odd[2], odd[3], odd[4], odd[5], odd[6], odd[7], odd[8], odd[9],
+                                 odd[10], odd[11], odd[12], odd[13], odd[14])
+                let base = lane * 2 + Float(y * w)
+                visit(left, base - 1)
+                visit(even, base)
+                visit(odd, base + 1)
+            }
+            store16(best, out + oy * ow, count: ow)
+            for ox in 0..<ow { argmax[oy * ow + ox] = Int32(at[ox]) }
         }
     }
 

@@ -21,6 +21,8 @@
 // 1e-7 for the direct Float sums: Tests/NNTests/WinogradTests.swift states and tests the bound,
 // `WinogradTransform.errorBound`.
 
+import Kernels
+
 /// The three transform matrices of F(m x m, r x r) on 8 x 8 tiles, in Double and in Float.
 public struct WinogradTransform: Sendable {
     /// The tile side: every transformed tile is 8 x 8 (64 GEMMs per layer).
@@ -71,4 +73,56 @@ public struct WinogradTransform: Sendable {
 
     /// xⁱ with 0⁰ = 1.
     private static func power(_ x: Double, _ i: Int) -> Double { (0..<i).reduce(1.0) { acc, _ in acc * x } }
+}
+
+/// Eight vectors: one column (or row) of an 8 x 8 tile for 16 tiles at once.
+@usableFromInline
+struct Octet {
+    var v0 = Vec16(), v1 = Vec16(), v2 = Vec16(), v3 = Vec16(), v4 = Vec16(), v5 = Vec16(), v6 = Vec16(), v7 = Vec16()
+
+    /// The eight vectors at p, p + stride, …, p + 7·stride.
+    @inline(__always)
+    init(_ p: UnsafePointer<Float>, stride s: Int) {
+        v0 = load16(p); v1 = load16(p + s); v2 = load16(p + 2 &* s); v3 = load16(p + 3 &* s)
+        v4 = load16(p + 4 &* s); v5 = load16(p + 5 &* s); v6 = load16(p + 6 &* s); v7 = load16(p + 7 &* s)
+    }
+    init() {}
+
+    @inline(__always)
+    func store(_ p: UnsafeMutablePointer<Float>, stride s: Int) {
+        store16(v0, p); store16(v1, p + s); store16(v2, p + 2 &* s); store16(v3, p + 3 &* s)
+        store16(v4, p + 4 &* s); store16(v5, p + 5 &* s); store16(v6, p + 6 &* s); store16(v7, p + 7 &* s)
+    }
+}
+
+extension WinogradTransform {
+    /// Bᵀ·d for the points 0, 1, −1, 2, −2, 1/2, −1/2, ∞ (every kernel size shares Bᵀ): the rows
+    /// of `bt` grouped in ± pairs, row 2i − 1 = t + u and row 2i = t − u, e.g. rows 3 and 4 are
+    /// (0.25·d2 − 1.25·d4 + d6) ± (0.5·d1 − 2.5·d3 + 2·d5). Tests check it against `bt`.
+    @inline(__always)
+    static func inputButterfly(_ d: Octet) -> Octet {
+        var y = Octet()
+        y.v0 = (d.v6 - d.v0).addingProduct(d.v2 - d.v4, 5.25)
+        y.v7 = (d.v7 - d.v1).addingProduct(d.v3 - d.v5, 5.25)
+        let t1 = (d.v2 + d.v6).addingProduct(d.v4, -4.25), u1 = (d.v1 + d.v5).addingProduct(d.v3, -4.25)
+        y.v1 = t1 + u1; y.v2 = t1 - u1
+        let t2 = d.v6.addingProduct(d.v2, 0.25).addingProduct(d.v4, -1.25)
+        let u2 = (d.v1 * 0.5).addingProduct(d.v3, -2.5).addingProduct(d.v5, 2)
+        y.v3 = t2 + u2; y.v4 = t2 - u2
+        let t3 = d.v6.addingProduct(d.v2, 4).addingProduct(d.v4, -5)
+        let u3 = (d.v1 * 2).addingProduct(d.v3, -2.5).addingProduct(d.v5, 0.5)
+        y.v5 = t3 + u3; y.v6 = t3 - u3
+        return y
+    }
+
+    /// Aᵀ·x for m = 4 (5 x 5 kernels): row i of `at` is a_jⁱ, so the ± points pair up into sums
+    /// (even rows) and differences (odd rows); the ∞ column only reaches the last row.
+    @inline(__always)
+    static func outputButterfly4(_ x: Octet) -> (Vec16, Vec16, Vec16, Vec16) {
+        let s1 = x.v1 + x.v2, d1 = x.v1 - x.v2, s2 = x.v3 + x.v4, d2 = x.v3 - x.v4, s3 = x.v5 + x.v6, d3 = x.v5 - x.v6
+        return (x.v0 + s1 + s2 + s3,
+                d1.addingProduct(d2, 2).addingProduct(d3, 0.5),
+                s1.addingProduct(s2, 4).addingProduct(s3, 0.25),
+                (d1 + x.v7).addingProduct(d2, 8).addingProduct(d3, 0.125))
+    }
 }

@@ -32,11 +32,12 @@ public final class WinogradConvolution: @unchecked Sendable {
     /// U_ξ for the 64 positions, each (outChannels, inChannels); `kernelScratch` holds them unpacked.
     let packedWeights: [PackedA]
     let kernelScratch: FloatBuffer
-    /// The transforms in Float: G (8 x r), and Aᵀ and Bᵀ as lists of their nonzero entries.
+    /// The transforms in Float: G (8 x r), and Aᵀ as lists of its nonzero entries (Bᵀ, and Aᵀ of
+    /// 5 x 5 kernels, are applied as butterflies: WinogradTransform.inputButterfly).
     let g: FloatBuffer
-    let at: TransformRows, bt: TransformRows
-    /// G·w of one kernel (8 x r), while the weights are transformed.
-    let leftProduct: FloatBuffer
+    let at: TransformRows
+    /// 16 kernels' values as lanes (r² x 16) and their G·w (8·r x 16), while the weights are transformed.
+    let weightLanes: FloatBuffer, leftProduct: FloatBuffer
 
     /// What one caller needs while it runs; one per thread (the CNN keeps one per group of images).
     public final class Scratch: @unchecked Sendable {
@@ -82,32 +83,37 @@ public final class WinogradConvolution: @unchecked Sendable {
         kernelScratch = FloatBuffer(count: 64 * outChannels * geometry.channels)
         g = FloatBuffer(t.g.map(Float.init))
         at = TransformRows(t.at, rows: t.m)
-        bt = TransformRows(t.bt, rows: 8)
-        leftProduct = FloatBuffer(count: 8 * t.r)
+        weightLanes = FloatBuffer(count: t.r * t.r * 16)
+        leftProduct = FloatBuffer(count: 8 * t.r * 16)
     }
 
     /// U_ξ = (G W[o][i] Gᵀ)[ξ] for weights W (outChannels, inChannels, r, r), packed for the GEMMs.
+    /// 16 kernels (o, i) at once, one per lane: their r² values gathered into lanes, G·w for the
+    /// columns, then (G·w)·Gᵀ for the 64 positions, stored as U_ξ's 16 consecutive entries.
     public func transformWeights(_ w: UnsafePointer<Float>) {
-        let r = transform.r, o = outChannels, c = geometry.channels, pairs = o * c
-        let u = kernelScratch.base, g = g.base, left = leftProduct.base
-        for pair in 0..<pairs {
-            let kernel = w + pair * r * r
+        let r = transform.r, rr = r &* r, pairs = outChannels &* geometry.channels
+        let u = kernelScratch.base, g = g.base, lanes = weightLanes.base, left = leftProduct.base
+        for first in stride(from: 0, to: pairs, by: 16) {
+            let count = min(16, pairs - first)
+            for t in 0..<rr {
+                for lane in 0..<16 { lanes[t &* 16 &+ lane] = lane < count ? w[(first &+ lane) &* rr &+ t] : 0 }
+            }
             for a in 0..<8 {
                 for kx in 0..<r {
-                    var s: Float = 0
-                    for ky in 0..<r { s = s.addingProduct(g[a * r + ky], kernel[ky * r + kx]) }
-                    left[a * r + kx] = s
+                    var acc = Vec16()
+                    for ky in 0..<r { acc = acc.addingProduct(load16(lanes + (ky &* r &+ kx) &* 16), g[a &* r &+ ky]) }
+                    store16(acc, left + (a &* r &+ kx) &* 16)
                 }
             }
             for a in 0..<8 {
                 for b in 0..<8 {
-                    var s: Float = 0
-                    for kx in 0..<r { s = s.addingProduct(left[a * r + kx], g[b * r + kx]) }
-                    u[(a * 8 + b) * pairs + pair] = s
+                    var acc = Vec16()
+                    for kx in 0..<r { acc = acc.addingProduct(load16(left + (a &* r &+ kx) &* 16), g[b &* r &+ kx]) }
+                    store16(acc, u + ((a &* 8 &+ b) &* pairs &+ first), count: count)
                 }
             }
         }
-        for xi in 0..<64 { packedWeights[xi].pack(u + xi * pairs, lda: c) }
+        for xi in 0..<64 { packedWeights[xi].pack(u + xi * pairs, lda: geometry.channels) }
     }
 
     /// out (count, outChannels, height, width) = the convolution of x (count, channels, height,
@@ -146,7 +152,6 @@ public final class WinogradConvolution: @unchecked Sendable {
         let tiles = images * tilesPerImage, vs = vStride
         let rows = s.rows.base, lanes = s.lanes.base, stage = s.stage.base, v = s.v.base
         let packed = PackedB(k: c, n: chunkTiles, base: v)
-        let bt = bt
         for channel in 0..<c {
             for block in stride(from: 0, to: chunkTiles, by: 16) {
                 // One tile's 8 x 8 values per row of `rows`; tiles past the chunk are zero.
@@ -161,21 +166,13 @@ public final class WinogradConvolution: @unchecked Sendable {
                     }
                 }
                 for q in 0..<4 { transpose16x16(rows + 16 * q, srcStride: 64, rows: 16, lanes + 256 * q, dstStride: 16) }
-                // stage[a][x] = Σ_y Bᵀ[a][y] d[y][x]; then V[a][b] = Σ_x stage[a][x] Bᵀ[b][x].
-                for a in 0..<8 {
-                    for x in 0..<8 {
-                        var acc = Vec16()
-                        for e in 0..<bt.count[a] { acc = acc.addingProduct(load16(lanes + (bt.column[8 * a + e] * 8 + x) * 16), bt.value[8 * a + e]) }
-                        store16(acc, stage + (a * 8 + x) * 16)
-                    }
+                // stage = Bᵀ d column by column; then V = stage B row by row, into the panels.
+                for x in 0..<8 {
+                    WinogradTransform.inputButterfly(Octet(lanes + x &* 16, stride: 128)).store(stage + x &* 16, stride: 128)
                 }
                 let position = packed.offset(row: channel, column: block)
                 for a in 0..<8 {
-                    for b in 0..<8 {
-                        var acc = Vec16()
-                        for e in 0..<bt.count[b] { acc = acc.addingProduct(load16(stage + (a * 8 + bt.column[8 * b + e]) * 16), bt.value[8 * b + e]) }
-                        store16(acc, v + (a * 8 + b) * vs + position)
-                    }
+                    WinogradTransform.inputButterfly(Octet(stage + a &* 128, stride: 16)).store(v + (a &* 8) &* vs + position, stride: vs)
                 }
             }
         }
@@ -187,25 +184,25 @@ public final class WinogradConvolution: @unchecked Sendable {
         let m = transform.m, h = geometry.height, w = geometry.width, hw = geometry.pixels
         let tiles = images * tilesPerImage, ct = chunkTiles, plane = outChannels * ct
         let stage = s.stage.base, outLanes = s.outLanes.base, outRows = s.outRows.base, products = s.m.base
-        let at = at
         for o in 0..<outChannels {
             let b0 = bias?[o] ?? 0
             for block in stride(from: 0, to: min(tiles, ct), by: 16) {
                 let src = products + o * ct + block
-                // stage[a][x] = Σ_y Aᵀ[a][y] M[y][x]; then Y[a][b] = Σ_x stage[a][x] Aᵀ[b][x] + bias.
-                for a in 0..<m {
+                // stage = Aᵀ M column by column; then Y = stage A + bias row by row.
+                if m == 4 {
+                    let bias = Vec16(repeating: b0)
                     for x in 0..<8 {
-                        var acc = Vec16()
-                        for e in 0..<at.count[a] { acc = acc.addingProduct(load16(src + (at.column[8 * a + e] * 8 + x) * plane), at.value[8 * a + e]) }
-                        store16(acc, stage + (a * 8 + x) * 16)
+                        let (y0, y1, y2, y3) = WinogradTransform.outputButterfly4(Octet(src + x &* plane, stride: 8 &* plane))
+                        store16(y0, stage + x &* 16); store16(y1, stage + (8 + x) &* 16)
+                        store16(y2, stage + (16 + x) &* 16); store16(y3, stage + (24 + x) &* 16)
                     }
-                }
-                for a in 0..<m {
-                    for b in 0..<m {
-                        var acc = Vec16(repeating: b0)
-                        for e in 0..<at.count[b] { acc = acc.addingProduct(load16(stage + (a * 8 + at.column[8 * b + e]) * 16), at.value[8 * b + e]) }
-                        store16(acc, outLanes + (a * m + b) * 16)
+                    for a in 0..<4 {
+                        let (y0, y1, y2, y3) = WinogradTransform.outputButterfly4(Octet(stage + a &* 128, stride: 16))
+                        store16(y0 + bias, outLanes + (a &* 4) &* 16); store16(y1 + bias, outLanes + (a &* 4 + 1) &* 16)
+                        store16(y2 + bias, outLanes + (a &* 4 + 2) &* 16); store16(y3 + bias, outLanes + (a &* 4 + 3) &* 16)
                     }
+                } else {
+                    transformOutputsByTable(src, plane: plane, bias: b0, scratch: s)
                 }
                 // Each tile's m x m outputs into its image, cut at the right and bottom edges.
                 let lanesUsed = min(16, tiles - block)
@@ -232,9 +229,30 @@ public final class WinogradConvolution: @unchecked Sendable {
     }
 }
 
+extension WinogradConvolution {
+    /// Y = Aᵀ M A + bias of one block of 16 tiles by the matrix Aᵀ itself, for tiles other than
+    /// F(4x4, 5x5)'s (3 x 3 and 7 x 7 kernels): M[ξ] at src + ξ·plane, Y[a][b] to outLanes.
+    func transformOutputsByTable(_ src: UnsafePointer<Float>, plane: Int, bias: Float, scratch s: Scratch) {
+        let m = transform.m, stage = s.stage.base, outLanes = s.outLanes.base, at = at
+        for a in 0..<m {
+            for x in 0..<8 {
+                var acc = Vec16()
+                for e in 0..<at.count[a] { acc = acc.addingProduct(load16(src + (at.column[8 * a + e] * 8 + x) * plane), at.value[8 * a + e]) }
+                store16(acc, stage + (a * 8 + x) * 16)
+            }
+        }
+        for a in 0..<m {
+            for b in 0..<m {
+                var acc = Vec16(repeating: bias)
+                for e in 0..<at.count[b] { acc = acc.addingProduct(load16(stage + (a * 8 + at.column[8 * b + e]) * 16), at.value[8 * b + e]) }
+                store16(acc, outLanes + (a * m + b) * 16)
+            }
+        }
+    }
+}
+
 /// The rows of a transform with 8 columns as lists of their nonzero entries: row i has count[i]
-/// entries, its e-th at column[8i + e] with value[8i + e]. The zeros of Aᵀ and Bᵀ (a third of
-/// Bᵀ) are skipped instead of multiplied.
+/// entries, its e-th at column[8i + e] with value[8i + e]. Its zeros are skipped instead of multiplied.
 final class TransformRows: @unchecked Sendable {
     let count: UnsafeMutablePointer<Int>
     let column: UnsafeMutablePointer<Int>

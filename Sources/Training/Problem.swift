@@ -111,7 +111,8 @@ public func makeModel(_ m: ModelConfig, inputSize: Int, classes: Int, maxBatch: 
         let image = imageShape(inputSize: inputSize) ?? (1, 1, inputSize)
         return CNN(channels: image.channels, height: image.height, width: image.width, conv: m.conv, kernel: m.kernel,
                    pool: MaxPool(size: m.poolSize, stride: m.poolStride, pad: m.poolPad), hidden: m.hidden, classes: classes,
-                   inputDropout: m.inputDropout, hiddenDropout: m.hiddenDropout, maxBatch: maxBatch, threads: threads)
+                   inputDropout: m.inputDropout, hiddenDropout: m.hiddenDropout, maxBatch: maxBatch, threads: threads,
+                   algorithm: m.convAlgorithm)
     }
 }
 

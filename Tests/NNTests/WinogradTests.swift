@@ -162,3 +162,18 @@ func aCNNWithWinogradMatchesTheDirectCNN(_ base: CNNCase) {
     #expect(!ConvAlgorithm.winograd.usesWinograd(ConvGeometry(channels: 8, height: 4, width: 4, kernel: 1)))
     #expect(!ConvAlgorithm.direct.usesWinograd(ConvGeometry(channels: 64, height: 16, width: 16, kernel: 5)))
 }
+
+@Test func theButterfliesAreTheDerivedMatrices() {
+    // Each unit vector e_j through a butterfly gives column j of the matrix, exactly (every entry
+    // of Bᵀ and of Aᵀ is a binary fraction).
+    let t = WinogradTransform(kernel: 5)
+    for j in 0..<8 {
+        var e = [Float](repeating: 0, count: 8 * 16)
+        for lane in 0..<16 { e[j * 16 + lane] = 1 }
+        let input = WinogradTransform.inputButterfly(Octet(e, stride: 16))
+        let column = [input.v0, input.v1, input.v2, input.v3, input.v4, input.v5, input.v6, input.v7].map { Double($0[3]) }
+        #expect(column == (0..<8).map { t.bt[$0 * 8 + j] })
+        let (y0, y1, y2, y3) = WinogradTransform.outputButterfly4(Octet(e, stride: 16))
+        #expect([y0, y1, y2, y3].map { Double($0[11]) } == (0..<4).map { t.at[$0 * 8 + j] })
+    }
+}
