@@ -64,16 +64,16 @@ public enum SummaryCSV {
     }
 
     /// With `readEpochs`, eval_train_loss and test_loss at those epochs get columns too
-    /// (empty when the arm stopped before).
-    public static func render(_ results: [ArmResult], readEpochs: [Int] = []) -> String {
+    /// (empty when the arm stopped before); `extra` columns (a name and a cell per result) go last.
+    public static func render(_ results: [ArmResult], readEpochs: [Int] = [], extra: [(name: String, cells: [String])] = []) -> String {
         let hyper = hyperparameterColumns(results)
         var header = ["arm", "seed", "status", "diverged_at_iteration", "iterations", "final_epoch"]
         for m in measures { header.append("final_\(m.name)") }
         for m in measures { header += ["best_\(m.name)", "best_\(m.name)_epoch"] }
         for e in readEpochs { header += ["eval_train_loss_epoch_\(e)", "test_loss_epoch_\(e)"] }
-        header += ["optimizer", "schedule", "averaging"] + hyper
+        header += ["optimizer", "schedule", "averaging"] + hyper + extra.map(\.name)
         var out = header.joined(separator: ",") + "\n"
-        for r in results {
+        for (i, r) in results.enumerated() {
             var row = [field(r.arm.name), String(r.seed)]
             switch r.status {
             case .ok: row += ["ok", ""]
@@ -92,6 +92,7 @@ public enum SummaryCSV {
             }
             row += [r.arm.optimizer, r.arm.schedule.name, r.arm.averaging?.name ?? "none"]
             row += hyper.map { r.arm.hyperparameters[$0]?.description ?? "" }
+            row += extra.map { $0.cells[i] }
             out += row.joined(separator: ",") + "\n"
         }
         return out
