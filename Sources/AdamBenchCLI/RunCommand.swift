@@ -66,20 +66,44 @@ enum RunCommand {
         let configs = try options.loadConfigs(a.positional)
         // Fail on an unusable results folder now, not after hours of training.
         try OutputFiles.makeDirectory(options.outRoot)
+        var rerun: [String] = []
         for config in configs {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
             try problem.checkMemory(config, threads: options.threads)
-            let plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
-            if !plan.damaged.isEmpty {
-                printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
+            var plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
+            let skipped = plan.skipped
+            var ran = 0
+            // Successive halving goes round by round: each rung decided opens the next.
+            while true {
+                if !plan.damaged.isEmpty {
+                    printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
+                }
+                let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
+                try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
+                progress?.finish()
+                ran += plan.todo.count
+                guard plan.halving != nil, !plan.todo.isEmpty else { break }
+                plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
             }
-            let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
-            try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
-            progress?.finish()
             let dir = ResultsFolder.directory(config, outRoot: options.outRoot)
-            if !options.quiet && (shard != .all || plan.skipped > 0) {
-                printErr("\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)"): ran \(plan.todo.count) points, \(plan.skipped) already complete, of \(plan.total) in all")
+            let name = "\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)")"
+            if !options.quiet && (shard != .all || skipped > 0) {
+                printErr("\(name): ran \(ran) points\(plan.halving == nil ? "" : " (or stopped them at a rung)"), \(skipped) already complete, of \(plan.total) in all")
+            }
+            if let record = plan.halving {
+                if !options.quiet {
+                    for line in Tuner.describe(record, seeds: config.training.seeds.count) { printErr("\(config.name): successive halving: \(line)") }
+                }
+                if !record.complete {
+                    if !plan.blocked.isEmpty {
+                        rerun.append("\(name): trained what it could; " + plan.blocked.joined(separator: "; ")
+                                     + ". Run this command again when the other shards have trained them (finished work is kept)")
+                    } else if !options.quiet {
+                        printErr("\(name): this shard's part is done; when every shard is done: adam-bench collect \(dir)")
+                    }
+                    continue
+                }
             }
             if shard == .all {
                 let outcome = try Points.collect(directory: dir, started: started, threads: options.threads)
@@ -89,6 +113,7 @@ enum RunCommand {
                 printErr("when every shard is done: adam-bench collect \(dir)")
             }
         }
+        if !rerun.isEmpty { throw RerunNeeded(rerun.joined(separator: "\n")) }
     }
 
     static func finalTable(_ outcome: RunOutcome, seconds: Double) -> String {

@@ -20,6 +20,16 @@ public enum CurvesCSV {
 
 func cell(_ x: Double?) -> String { x.map { formatNumber(Float($0)) } ?? "" }
 
+extension CurveRow {
+    /// The row as curves.csv prints it and a point file reads it back: a curve taken from a
+    /// checkpoint (which keeps full doubles) then ranks exactly as the same curve from a point file.
+    public var asPrinted: CurveRow {
+        func printed(_ x: Double?) -> Double? { x.map { Double(cell($0)) ?? .nan } }
+        return CurveRow(epoch: printed(epoch)!, iteration: iteration, trainLoss: printed(trainLoss), evalTrainLoss: printed(evalTrainLoss),
+                        testLoss: printed(testLoss), testAccuracy: printed(testAccuracy))
+    }
+}
+
 /// A text field, quoted (RFC 4180) when it holds a comma, a quote or a line break: sweep arms
 /// are named like adam[beta1=0,lr=1e-05].
 func field(_ s: String) -> String {

@@ -57,7 +57,9 @@ public struct HalvingRecord: Sendable, Equatable {
 
     public struct Waiting: Sendable, Equatable {
         public var epoch: Int
-        /// The (point, seed) indices (into ExperimentRunner.points) still short of `epoch`.
+        /// The (point, seed) indices (into ExperimentRunner.points) the rung ranks.
+        public var candidates: [Int]
+        /// Those still short of `epoch`.
         public var todo: [Int]
     }
 }
@@ -77,9 +79,10 @@ extension Tuner {
             var record = HalvingRecord.Arm(arm: arm.name, rungs: [], waiting: nil, finalists: nil)
             var candidates = Array(first..<(first + perArm))
             for (r, epoch) in h.rungs.enumerated() {
-                let todo = candidates.flatMap { p in (0..<seeds).map { p * seeds + $0 } }.filter { (states[$0]?.epochsDone ?? 0) < epoch }
+                let runs = candidates.flatMap { p in (0..<seeds).map { p * seeds + $0 } }
+                let todo = runs.filter { (states[$0]?.epochsDone ?? 0) < epoch }
                 guard todo.isEmpty else {
-                    record.waiting = .init(epoch: epoch, todo: todo)
+                    record.waiting = .init(epoch: epoch, candidates: runs, todo: todo)
                     break
                 }
                 let last = r == h.rungs.count - 1
@@ -117,6 +120,9 @@ extension Tuner {
         record.arms.map { arm in
             var parts = arm.rungs.map { rung in
                 let kept = rung.ranking.filter(\.kept)
+                if arm.finalists != nil && rung == arm.rungs.last {
+                    return "epoch \(rung.epoch): \(rung.ranking.count) at the horizon, best \(rung.ranking[0].name)"
+                }
                 return "epoch \(rung.epoch): \(kept.count) of \(rung.ranking.count) kept"
                     + (kept.count < rung.ranking.count ? " (\(kept.map(\.name).joined(separator: ", ")))" : "")
             }
