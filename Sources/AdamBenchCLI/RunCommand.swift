@@ -71,33 +71,31 @@ enum RunCommand {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
             try problem.checkMemory(config, threads: options.threads)
-            var plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
-            let skipped = plan.skipped
-            var ran = 0
-            // Successive halving goes round by round: each rung decided opens the next.
-            while true {
+            // Successive halving goes round by round (each rung decided opens the next); a round's
+            // progress line counts that round's epochs.
+            var live: StderrProgress? = nil
+            let outcome = try Points.run(config, problem: problem, shard: shard, outRoot: options.outRoot, threads: options.threads) { plan in
+                live?.finish()
                 if !plan.damaged.isEmpty {
                     printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
                 }
-                let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
-                try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
-                progress?.finish()
-                ran += plan.todo.count
-                guard plan.halving != nil, !plan.todo.isEmpty else { break }
-                plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
+                live = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
+                return live
             }
+            live?.finish()
             let dir = ResultsFolder.directory(config, outRoot: options.outRoot)
             let name = "\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)")"
-            if !options.quiet && (shard != .all || skipped > 0) {
-                printErr("\(name): ran \(ran) points\(plan.halving == nil ? "" : " (or stopped them at a rung)"), \(skipped) already complete, of \(plan.total) in all")
+            if !options.quiet && (shard != .all || outcome.skipped > 0) {
+                let ran = outcome.halving == nil ? "ran \(outcome.ran) points" : "trained \(outcome.ran) points to their next rung"
+                printErr("\(name): \(ran), \(outcome.skipped) already complete, of \(outcome.total) in all")
             }
-            if let record = plan.halving {
+            if let record = outcome.halving {
                 if !options.quiet {
                     for line in Tuner.describe(record, seeds: config.training.seeds.count) { printErr("\(config.name): successive halving: \(line)") }
                 }
                 if !record.complete {
-                    if !plan.blocked.isEmpty {
-                        rerun.append("\(name): trained what it could; " + plan.blocked.joined(separator: "; ")
+                    if !outcome.blocked.isEmpty {
+                        rerun.append("\(name): trained what it could; " + outcome.blocked.joined(separator: "; ")
                                      + ". Run this command again when the other shards have trained them (finished work is kept)")
                     } else if !options.quiet {
                         printErr("\(name): this shard's part is done; when every shard is done: adam-bench collect \(dir)")

@@ -48,6 +48,7 @@ public enum Points {
     /// What a shard did: points trained (or stopped at a rung), already complete, in all; with
     /// successive halving, where it stands when the shard has nothing left it can do.
     public struct Outcome: Sendable {
+        /// Points trained (a point trained in two rounds counts twice), already complete, in all.
         public let ran: Int, skipped: Int, total: Int
         public let halving: HalvingRecord?
         public let blocked: [String]
@@ -135,20 +136,28 @@ public enum Points {
     }
 
     /// Plans and runs a shard in one call; with successive halving, round after round (each rung
-    /// decided opens the next) until the shard has nothing left it can do.
+    /// decided opens the next) until the shard has nothing left it can do. `round` gets each
+    /// round's plan before it trains and returns where that round's progress goes.
     @discardableResult
     public static func run(_ config: ExperimentConfig, problem: Problem, shard: Shard, outRoot: String, threads: Int,
-                           progress: ProgressSink?) throws -> Outcome {
+                           round: (Plan) -> ProgressSink?) throws -> Outcome {
         var p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
         let skipped = p.skipped
         var ran = 0
         while true {
-            try run(config, problem: problem, plan: p, threads: threads, progress: progress)
+            try run(config, problem: problem, plan: p, threads: threads, progress: round(p))
             ran += p.todo.count
             guard p.halving != nil, !p.todo.isEmpty else { break }
             p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
         }
         return Outcome(ran: ran, skipped: skipped, total: p.total, halving: p.halving, blocked: p.blocked)
+    }
+
+    /// The same, every round's progress going to `progress`.
+    @discardableResult
+    public static func run(_ config: ExperimentConfig, problem: Problem, shard: Shard, outRoot: String, threads: Int,
+                           progress: ProgressSink?) throws -> Outcome {
+        try run(config, problem: problem, shard: shard, outRoot: outRoot, threads: threads) { _ in progress }
     }
 
     /// params/<arm>-seed<N>.npy
