@@ -81,7 +81,7 @@ extension Tuner {
             let perArm = grid.reduce(1) { $0 * $1.values.count }
             let candidates = halving?.arms[a].finalists ?? Array(first..<(first + perArm))
             let best = rank(candidates, tune.select, seeds: seeds, result: result).first { $0.score != nil }
-            let index = best?.point ?? first  // all diverged: report the first point, diverged
+            let index = best?.point ?? candidates[0]  // all diverged: report the first point, diverged
             let ownGrid = tune.armGrids.contains { $0.arm == arm.name }
             var edges: [TuneChoice.Edge] = []
             if best != nil {

@@ -120,7 +120,7 @@ public enum Points {
                                        if let stop = until[i], stop < epochs, result.status == .ok {
                                            // Stopped at a rung: its checkpoint there is what the next rung goes on from.
                                            let saved = CheckpointPlan(path: checkpointPath(dir, i), fingerprint: fingerprints[i]!, everyEpochs: every)
-                                           guard saved.epochsDone() == stop else {
+                                           guard saved.epochsDone() >= stop else {
                                                throw OutputError(path: saved.path, problem: "was not written at epoch \(stop), where the point stops for its rung (see the note above); make room or fix the folder's permissions and run again")
                                            }
                                            return
