@@ -11,6 +11,15 @@ enum ExitStatus: Int32 {
     case usage = 2
     case data = 3
     case failure = 4
+    /// A shard of a successive-halving run trained what it could, and a rung waits for other
+    /// shards' points: run it again once they are done.
+    case rerun = 5
+}
+
+/// Exit 5: not an error, unfinished work this process cannot do yet.
+struct RerunNeeded: Error, CustomStringConvertible {
+    let description: String
+    init(_ text: String) { description = text }
 }
 
 func report(_ error: Error) -> ExitStatus {
@@ -20,6 +29,9 @@ func report(_ error: Error) -> ExitStatus {
     case let e as ConfigError: (status, text) = (.usage, e.description)
     case let e as DatasetError: (status, text) = (.data, e.description)
     case let e as OutputError: (status, text) = (.failure, e.description)
+    case let e as RerunNeeded:
+        FileHandle.standardError.write(Data("adam-bench: not finished (exit 5): \(terminalSafe(e.description))\n".utf8))
+        return .rerun
     default: (status, text) = (.failure, "\(error)")
     }
     FileHandle.standardError.write(Data("adam-bench: error: \(terminalSafe(text))\n".utf8))

@@ -31,7 +31,8 @@ enum HelpText {
       --shard I/N       run and sweep: only the points with index mod N == I (then `collect`)
 
     exit status: 0 success, 1 diff found differences, 2 bad usage or invalid config, 3 dataset
-    (or file to diff or plot) missing or malformed, 4 any other failure. A diverged arm is a result (status in summary.csv), not a failure.
+    (or file to diff or plot) missing or malformed, 4 any other failure, 5 not finished (a shard
+    of a successive-halving run waits for other shards: run it again). A diverged arm is a result (status in summary.csv), not a failure.
     """
 
     static let run = """
@@ -61,6 +62,12 @@ enum HelpText {
     run still going: OUT/<name>-partial/ gets the finished points and the running ones up to their
     last checkpoint (points not started left out; a tuned run's whole grid), and stderr says how
     far each point got; plot and report read it like any results folder.
+    Successive halving (tune.halving, see help config) goes rung by rung: each point trains to
+    the next rung its arm waits for, stops there with a checkpoint, and the best go on from it.
+    Its state is the points folder, so a rerun after a kill continues it. A shard that has
+    trained what it can while a rung waits for other shards' points exits 5 (not finished):
+    run it again when they are done (e.g. in a loop: rerun while the exit status is 5); collect
+    refuses an unfinished halving (exit 4).
     Every config is checked before training starts. Files are written whole or not at all.
     curves.csv and summary.csv are byte-identical for the same config and seed, whatever --threads.
     Progress goes to stderr: a live line on a terminal, one line per epoch otherwise.
@@ -175,6 +182,8 @@ enum HelpText {
       2  bad usage or invalid config
       3  dataset missing or malformed
       4  any other failure (I/O, internal)
+      5  not finished: a shard of a successive-halving run trained what it could and a rung
+         waits for other shards' points; run it again when they are done
     """
 
     static var config: String {
@@ -248,6 +257,25 @@ enum HelpText {
                         last, seeds averaged), tuning.csv the whole grid. "arm_grids": {"adadelta":
                         {"lr": [0.3, 1, 3]}, ..} gives arms their own grids (then "grid" is needed only
                         for the arms without one). Values added to a grid later reuse the finished points
+          select        how points are ranked (lowest loss, highest accuracy; ties: first in grid order;
+                        a point that diverged or has a NaN or infinite value in the window ranks last):
+                        "final_C" (last value) or "best_C" (best value) of a column C = train_loss |
+                        eval_train_loss | test_loss | test_accuracy (default final_eval_train_loss), or
+                        {"column": C, "statistic": S, "epochs": K} with S one of
+                          last       the last logged value
+                          best       the best logged value
+                          mean_last  the mean over the last K epochs (K required, 1..training.epochs)
+                          mean_log   the mean of log(value) over every logged epoch after 0 (a loss of
+                                     0 counts as 1.4e-45); for test_accuracy the mean of the value
+                        The manifest and report also show each arm's pick under last, mean_last
+                        (K, default 10) and mean_log of the same column.
+          halving       {"rungs": [5, 15, 45], "keep": 0.5}: successive halving. Every grid point
+                        trains to the first rung and stops with a checkpoint; the best ceil(keep x n)
+                        of an arm's n points (at least 1) by select, on the curves up to the rung, go
+                        on from their checkpoints to the next rung, and so on. rungs: strictly
+                        increasing evaluated epochs (multiples of eval_every_epochs), the last =
+                        training.epochs; keep in (0, 1]. Not with sfo arms. tuning.csv gets
+                        cut_at_epoch; manifest and report every rung's ranking (see help run)
         plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..,
                          "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x", "x_min", "x_max", "y_min",
                          "y_max"}, ..], "paper_figure": "3", "paper_shift": 1} (see help plot)

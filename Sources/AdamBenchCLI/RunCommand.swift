@@ -66,20 +66,42 @@ enum RunCommand {
         let configs = try options.loadConfigs(a.positional)
         // Fail on an unusable results folder now, not after hours of training.
         try OutputFiles.makeDirectory(options.outRoot)
+        var rerun: [String] = []
         for config in configs {
             let started = Date()
             let problem = try config.loadProblem(dataDirectory: options.dataDirectory)
             try problem.checkMemory(config, threads: options.threads)
-            let plan = try Points.plan(config, problem: problem, shard: shard, outRoot: options.outRoot)
-            if !plan.damaged.isEmpty {
-                printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
+            // Successive halving goes round by round (each rung decided opens the next); a round's
+            // progress line counts that round's epochs.
+            var live: StderrProgress? = nil
+            let outcome = try Points.run(config, problem: problem, shard: shard, outRoot: options.outRoot, threads: options.threads) { plan in
+                live?.finish()
+                if !plan.damaged.isEmpty {
+                    printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
+                }
+                live = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
+                return live
             }
-            let progress = options.quiet ? nil : StderrProgress(experiment: config.name, totalEpochs: plan.remainingEpochs)
-            try Points.run(config, problem: problem, plan: plan, threads: options.threads, progress: progress)
-            progress?.finish()
+            live?.finish()
             let dir = ResultsFolder.directory(config, outRoot: options.outRoot)
-            if !options.quiet && (shard != .all || plan.skipped > 0) {
-                printErr("\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)"): ran \(plan.todo.count) points, \(plan.skipped) already complete, of \(plan.total) in all")
+            let name = "\(config.name)\(shard == .all ? "" : " shard \(shard.index)/\(shard.count)")"
+            if !options.quiet && (shard != .all || outcome.skipped > 0) {
+                let ran = outcome.halving == nil ? "ran \(outcome.ran) points" : "trained \(outcome.ran) points to their next rung"
+                printErr("\(name): \(ran), \(outcome.skipped) already complete, of \(outcome.total) in all")
+            }
+            if let record = outcome.halving {
+                if !options.quiet {
+                    for line in Tuner.describe(record, seeds: config.training.seeds.count) { printErr("\(config.name): successive halving: \(line)") }
+                }
+                if !record.complete {
+                    if !outcome.blocked.isEmpty {
+                        rerun.append("\(name): trained what it could; " + outcome.blocked.joined(separator: "; ")
+                                     + ". Run this command again when the other shards have trained them (finished work is kept)")
+                    } else if !options.quiet {
+                        printErr("\(name): this shard's part is done; when every shard is done: adam-bench collect \(dir)")
+                    }
+                    continue
+                }
             }
             if shard == .all {
                 let outcome = try Points.collect(directory: dir, started: started, threads: options.threads)
@@ -89,6 +111,7 @@ enum RunCommand {
                 printErr("when every shard is done: adam-bench collect \(dir)")
             }
         }
+        if !rerun.isEmpty { throw RerunNeeded(rerun.joined(separator: "\n")) }
     }
 
     static func finalTable(_ outcome: RunOutcome, seconds: Double) -> String {

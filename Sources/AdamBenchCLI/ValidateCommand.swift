@@ -53,10 +53,21 @@ enum ValidateCommand {
         lines.append("  checkpoints " + (t.checkpointEveryEpochs > 0 ? "every \(t.checkpointEveryEpochs) epoch(s)" : "off")
                      + (t.saveParams ? "; final parameters saved to params/" : ""))
         if let tune = c.tune {
-            lines.append("  tune        select \(tune.select), each arm over its grid:")
+            lines.append("  tune        select by \(tune.select) (\(tune.select.maximises ? "highest" : "lowest")), each arm over its grid:")
             for arm in c.arms {
                 let grid = tune.grid(for: arm.name).map { "\($0.key) {\($0.values.map(\.description).joined(separator: ", "))}" }
                 lines.append("              \(arm.name): " + grid.joined(separator: " x "))
+            }
+            if let h = tune.halving {
+                // The points each arm trains to each rung: all of them to the first, then the kept.
+                let counts = c.arms.map { arm in
+                    var n = tune.grid(for: arm.name).reduce(1) { $0 * $1.values.count }
+                    return h.rungs.indices.map { r in defer { n = h.kept(of: n) }; return n }
+                }
+                lines.append("  halving     rungs at epochs \(h.rungs.map(String.init).joined(separator: ", ")), keeping \(formatNumber(h.keep)) of the points at each (at least 1):")
+                for (arm, n) in zip(c.arms, counts) {
+                    lines.append("              \(arm.name): " + zip(h.rungs, n).map { "\($1) to epoch \($0)" }.joined(separator: ", "))
+                }
             }
         }
         if let sweep = c.sweep {

@@ -21,6 +21,10 @@ extension ExperimentConfig {
         if let e = o.epochs {
             c.training.epochs = e
             c.sweep?.readEpochs.removeAll { $0 > e }
+            // A shorter run keeps the rungs before its end and ranks there last; a window longer
+            // than the run is the whole run.
+            if let rungs = c.tune?.halving?.rungs { c.tune?.halving?.rungs = rungs.filter { $0 < e } + [e] }
+            if let k = c.tune?.select.epochs { c.tune?.select.epochs = min(k, e) }
         }
         if let s = o.seed { c.training.seeds = [s] }
         if let names = o.arms {

@@ -265,7 +265,7 @@ extension ExperimentConfig {
         }
         let plot = try root.raw("plot").map(PlotSettings.parse)
         let sweep = try root.raw("sweep").map { try SweepConfig.parse($0, arms: arms, epochs: training.epochs) }
-        let tune = try root.raw("tune").map { try TuneConfig.parse($0, arms: arms) }
+        let tune = try root.raw("tune").map { try TuneConfig.parse($0, arms: arms, training: training) }
         if sweep != nil && tune != nil { throw ConfigError(path: "tune", "cannot be combined with \"sweep\" in one config") }
         var runArms = arms
         if let sweep { runArms = arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0) : [$0] } }

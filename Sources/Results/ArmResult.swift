@@ -53,3 +53,16 @@ public struct ArmResult: Sendable {
             (arm, seed, rows, status, timings, wallSeconds, finalParameters)
     }
 }
+
+extension ArmResult {
+    /// The result as it stood at the end of epoch `epoch`: its rows and timings up to it, and
+    /// diverged only when it diverged by then. A point cut by successive halving is shown so.
+    public func through(_ epoch: Double) -> ArmResult {
+        var r = self
+        r.rows = rows.filter { $0.epoch <= epoch }
+        r.timings = timings.filter { Double($0.epoch) <= epoch }
+        if case .diverged(let t) = status, !r.rows.contains(where: { $0.iteration >= t }) { r.status = .ok }
+        r.finalParameters = nil
+        return r
+    }
+}

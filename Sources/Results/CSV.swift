@@ -20,6 +20,16 @@ public enum CurvesCSV {
 
 func cell(_ x: Double?) -> String { x.map { formatNumber(Float($0)) } ?? "" }
 
+extension CurveRow {
+    /// The row as curves.csv prints it and a point file reads it back: a curve taken from a
+    /// checkpoint (which keeps full doubles) then ranks exactly as the same curve from a point file.
+    public var asPrinted: CurveRow {
+        func printed(_ x: Double?) -> Double? { x.map { Double(cell($0)) ?? .nan } }
+        return CurveRow(epoch: printed(epoch)!, iteration: iteration, trainLoss: printed(trainLoss), evalTrainLoss: printed(evalTrainLoss),
+                        testLoss: printed(testLoss), testAccuracy: printed(testAccuracy))
+    }
+}
+
 /// A text field, quoted (RFC 4180) when it holds a comma, a quote or a line break: sweep arms
 /// are named like adam[beta1=0,lr=1e-05].
 func field(_ s: String) -> String {
@@ -64,16 +74,16 @@ public enum SummaryCSV {
     }
 
     /// With `readEpochs`, eval_train_loss and test_loss at those epochs get columns too
-    /// (empty when the arm stopped before).
-    public static func render(_ results: [ArmResult], readEpochs: [Int] = []) -> String {
+    /// (empty when the arm stopped before); `extra` columns (a name and a cell per result) go last.
+    public static func render(_ results: [ArmResult], readEpochs: [Int] = [], extra: [(name: String, cells: [String])] = []) -> String {
         let hyper = hyperparameterColumns(results)
         var header = ["arm", "seed", "status", "diverged_at_iteration", "iterations", "final_epoch"]
         for m in measures { header.append("final_\(m.name)") }
         for m in measures { header += ["best_\(m.name)", "best_\(m.name)_epoch"] }
         for e in readEpochs { header += ["eval_train_loss_epoch_\(e)", "test_loss_epoch_\(e)"] }
-        header += ["optimizer", "schedule", "averaging"] + hyper
+        header += ["optimizer", "schedule", "averaging"] + hyper + extra.map(\.name)
         var out = header.joined(separator: ",") + "\n"
-        for r in results {
+        for (i, r) in results.enumerated() {
             var row = [field(r.arm.name), String(r.seed)]
             switch r.status {
             case .ok: row += ["ok", ""]
@@ -92,6 +102,7 @@ public enum SummaryCSV {
             }
             row += [r.arm.optimizer, r.arm.schedule.name, r.arm.averaging?.name ?? "none"]
             row += hyper.map { r.arm.hyperparameters[$0]?.description ?? "" }
+            row += extra.map { $0.cells[i] }
             out += row.joined(separator: ",") + "\n"
         }
         return out

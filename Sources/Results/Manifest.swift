@@ -7,7 +7,7 @@ import Optim
 public enum Manifest {
     public static func render(config: ExperimentConfig, files: [DataFile], threads: Int,
                               started: Date, finished: Date, results: [ArmResult], tuning: [TuneChoice] = [],
-                              resultFiles: [(name: String, sha256: String)] = []) -> String {
+                              halving: HalvingRecord? = nil, resultFiles: [(name: String, sha256: String)] = []) -> String {
         let iso = ISO8601DateFormatter()
         let arms: [JSON] = results.map { r in
             var pairs: [(String, JSON)] = [("arm", .string(r.arm.name)), ("seed", .number(Double(r.seed))),
@@ -29,7 +29,11 @@ public enum Manifest {
                                   ("grid", .array(e.grid.map { .number($0) })), ("config_path", .string(e.path))])
                      })),
                      ("best_since_epoch", t.bestSince.map { .number($0) } ?? .null),
-                     ("best_before", t.bestBefore.map { .string($0) } ?? .null)])
+                     ("best_before", t.bestBefore.map { .string($0) } ?? .null),
+                     ("by_rule", .array(t.byRule.map { pick in
+                         .object([("rule", .string(pick.rule.name)), ("describe", .string(pick.rule.description)),
+                                  ("chosen", pick.point.map { .string($0) } ?? .null), ("score", pick.score.map { .number($0) } ?? .null)])
+                     }))])
         }
         var root: JSON = .object([
             ("adam_bench_version", .string(AdamBench.version)),
@@ -45,11 +49,26 @@ public enum Manifest {
             ("result_files", .array(resultFiles.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256))]) })),
         ])
         // A partial run of a tuned config has picked nothing yet, and says so by leaving "tuning" out.
-        if let select = config.tune?.select, !tuning.isEmpty, case .object(var pairs) = root {
-            pairs.insert(("tuning", .object([("select", .string(select)), ("arms", .array(picks))])), at: pairs.count - 1)
+        if let tune = config.tune, !tuning.isEmpty, case .object(var pairs) = root {
+            var entries: [(String, JSON)] = [("select", tune.select.json), ("rule", .string(tune.select.description)), ("arms", .array(picks))]
+            if let h = tune.halving, let halving { entries.append(("halving", halvingJSON(h, halving))) }
+            pairs.insert(("tuning", .object(entries)), at: pairs.count - 1)
             root = .object(pairs)
         }
         return root.rendered() + "\n"
+    }
+
+    /// Every rung of every arm: its points best first, each with its score and whether it went on.
+    static func halvingJSON(_ h: Halving, _ record: HalvingRecord) -> JSON {
+        .object([("rungs", .array(h.rungs.map { .number(Double($0)) })), ("keep", .number(h.keep)),
+                 ("arms", .array(record.arms.map { arm in
+                     .object([("arm", .string(arm.arm)), ("rungs", .array(arm.rungs.map { rung in
+                         .object([("epoch", .number(Double(rung.epoch))), ("ranking", .array(rung.ranking.map { entry in
+                             .object([("point", .string(entry.name)), ("score", entry.score.map { .number($0) } ?? .null),
+                                      ("kept", .bool(entry.kept))])
+                         }))])
+                     }))])
+                 }))])
     }
 
     public static func cpuModel() -> String {

@@ -132,13 +132,17 @@ public enum Report {
     }
 
     /// A tuned run's picks (the manifest's "tuning"): each arm's chosen point, its score, its grid,
-    /// and whether the pick lies inside the grid, where the rule wants it.
+    /// and whether the pick lies inside the grid, where the rule wants it; then which point each
+    /// other rule would have picked, and with successive halving every rung's ranking.
     static func tuningTable(_ manifest: JSON, _ config: ExperimentConfig) -> [String] {
         guard let tune = config.tune, case .array(let picks)? = manifest["tuning"]?["arms"], !picks.isEmpty else { return [] }
-        var md = ["", "**Tuning**: each arm's point with the \(tune.select.hasSuffix("accuracy") ? "highest" : "lowest") "
-                  + "`\(tune.select)`, averaged over seeds; the whole grid is in tuning.csv. "
+        let rule = tune.select, heading = rule.summaryColumn ?? rule.name
+        let what = rule.summaryColumn.map { "`\($0)`" } ?? "\(rule) (`\(rule.name)`)"
+        var md = ["", "**Tuning**: each arm's point with the \(rule.maximises ? "highest" : "lowest") "
+                  + "\(what), averaged over seeds; the whole grid is in tuning.csv. "
                   + "The last column says from which epoch on the same rule, applied to the curves up to each logged epoch, keeps this pick.", "",
-                  "| arm | chosen | \(tune.select) | grid | inside the grid | the pick leads |", "| --- | --- | --- | --- | --- | --- |"]
+                  "| arm | chosen | \(heading) | grid | inside the grid | the pick leads |", "| --- | --- | --- | --- | --- | --- |"]
+        var byRule: [(arm: String, chosen: String, picks: [JSON])] = []
         for pick in picks {
             guard case .string(let arm)? = pick["arm"], case .string(let chosen)? = pick["chosen"] else { continue }
             var score: Double? = nil
@@ -160,6 +164,57 @@ public enum Report {
                 if case .string(let before)? = pick["best_before"] { lead += "; \(before) before" }
             }
             md.append("| \(cell(arm)) | \(cell(chosen)) | \(score.map(fmt) ?? "diverged") | \(cell(grid)) | \(cell(inside)) | \(cell(lead)) |")
+            if case .array(let list)? = pick["by_rule"], !list.isEmpty { byRule.append((arm, chosen, list)) }
+        }
+        // Whether the choice depends on the rule (older manifests lack it).
+        if let first = byRule.first {
+            let headers = first.picks.map { p -> String in if case .string(let d)? = p["describe"] { return d }; return "?" }
+            md += ["", "**The pick under each rule** (the same points\(tune.halving == nil ? "" : ": those that reached the last rung")"
+                   + "; in bold where it differs from the pick above):", "",
+                   "| arm | " + headers.map(cell).joined(separator: " | ") + " |", "| --- |" + String(repeating: " --- |", count: headers.count)]
+            for (arm, chosen, list) in byRule {
+                let cells = list.map { p -> String in
+                    guard case .string(let point)? = p["chosen"] else { return "every point diverged" }
+                    let score: String
+                    if case .number(let x)? = p["score"] { score = " (\(fmt(x)))" } else { score = "" }
+                    return point == chosen ? cell(point) + score : "**\(cell(point))**" + score
+                }
+                md.append("| \(cell(arm)) | " + cells.joined(separator: " | ") + " |")
+            }
+        }
+        md += halvingTable(manifest, config)
+        return md
+    }
+
+    /// Successive halving (the manifest's "tuning.halving"): a row per grid point, a column per
+    /// rung with the point's score and rank there; "cut" where it stopped.
+    static func halvingTable(_ manifest: JSON, _ config: ExperimentConfig) -> [String] {
+        guard let tune = config.tune, let h = tune.halving, let record = manifest["tuning"]?["halving"],
+              case .array(let arms)? = record["arms"] else { return [] }
+        var md = ["", "**Successive halving**: rungs at epochs \(h.rungs.map(String.init).joined(separator: ", ")); at each rung but the last, "
+                  + "the best ceil(\(fmt(h.keep)) × n) of an arm's n points by the rule (at least 1) go on from their checkpoints, the others stop "
+                  + "there (tuning.csv: cut_at_epoch). Each cell: the rule's value on the curves up to that epoch, averaged over seeds, and the rank.", "",
+                  "| arm | point | " + h.rungs.map { "epoch \($0)" }.joined(separator: " | ") + " |",
+                  "| --- | --- |" + String(repeating: " --- |", count: h.rungs.count)]
+        let order = Tuner.points(config, tune).map(\.name)
+        for arm in arms {
+            guard case .string(let name)? = arm["arm"], case .array(let rungs)? = arm["rungs"] else { continue }
+            // Each point's cell at each rung it was ranked at.
+            var cells: [String: [String]] = [:]
+            for (r, rung) in rungs.enumerated() {
+                guard case .array(let ranking)? = rung["ranking"] else { continue }
+                for (i, entry) in ranking.enumerated() {
+                    guard case .string(let point)? = entry["point"] else { continue }
+                    var text = "–"
+                    if case .number(let x)? = entry["score"] { text = fmt(x) } else { text = "no score" }
+                    text += " (\(i + 1))"
+                    if entry["kept"] == .bool(false) { text += ", **cut**" }
+                    cells[point, default: Array(repeating: "", count: h.rungs.count)][r] = text
+                }
+            }
+            for point in order where cells[point] != nil {
+                md.append("| \(cell(name)) | \(cell(point)) | " + cells[point]!.map { $0.isEmpty ? "" : cell($0) }.joined(separator: " | ") + " |")
+            }
         }
         return md
     }

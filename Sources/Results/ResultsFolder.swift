@@ -26,11 +26,26 @@ public enum ResultsFolder {
         let dir = directory(config, outRoot: outRoot)
         try OutputFiles.makeDirectory(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        // Tuning reports each arm's best point; the whole grid goes to tuning.csv.
+        // Tuning reports each arm's best point; the whole grid goes to tuning.csv. With successive
+        // halving the rungs are worked out again from the curves (the same function that decided
+        // them while training), and a point cut at a rung shows its curve up to it.
         let tune = pickTuned ? config.tune : nil
-        let (shown, choices) = tune.map { Tuner.select(config, $0, all: results) } ?? (results, [])
+        let seeds = config.training.seeds.count
+        let halving = tune.flatMap { t in
+            t.halving.map { Tuner.halving(config, t, $0, states: results.map { PointState(finished: $0, epochs: config.training.epochs) }) }
+        }
+        let grid = halving.map { Tuner.cut(results, $0, seeds: seeds) } ?? results
+        let (shown, choices) = tune.map { Tuner.select(config, $0, all: grid, halving: halving) } ?? (results, [])
         var contents: [(String, String)] = []
-        if tune != nil { contents.append(("tuning.csv", SummaryCSV.render(results))) }
+        if tune != nil {
+            // A halving's tuning.csv says at which rung's epoch each point was cut (empty: it reached the horizon).
+            let cut = halving.map { record in
+                [(name: "cut_at_epoch", cells: grid.indices.map { i in
+                    record.arms.lazy.compactMap { $0.cutAt(i / seeds) }.first.map(String.init) ?? ""
+                })]
+            } ?? []
+            contents.append(("tuning.csv", SummaryCSV.render(grid, extra: cut)))
+        }
         contents += [("curves.csv", CurvesCSV.render(shown)),
                      ("summary.csv", SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? [])),
                      ("timings.csv", TimingsCSV.render(results))]
@@ -39,10 +54,10 @@ public enum ResultsFolder {
         var set = OutputFiles.FileSet()
         for (name, text) in contents { try set.stage(text, to: path(name)) }
         let manifest = Manifest.render(config: config, files: files, threads: threads, started: started, finished: Date(),
-                                       results: results, tuning: choices,
+                                       results: grid, tuning: choices, halving: halving,
                                        resultFiles: contents.map { ($0.0, SHA256.hex(Array($0.1.utf8))) })
         try set.stage(manifest, to: path("manifest.json"))
         try set.commit()
-        return RunOutcome(directory: dir, results: results, tuning: choices)
+        return RunOutcome(directory: dir, results: grid, tuning: choices)
     }
 }

@@ -20,6 +20,17 @@ public struct TuneChoice: Sendable, Equatable {
     /// The point the rule picks at the logged epoch before `bestSince` (nil when the pick leads
     /// from the first logged epoch).
     public var bestBefore: String? = nil
+    /// The pick of each of the declared rule's alternatives (the last value, the mean of the last
+    /// epochs, the mean log over all epochs, of the same column) among the same points: whether
+    /// the choice depends on the rule.
+    public var byRule: [RulePick] = []
+
+    public struct RulePick: Sendable, Equatable {
+        public var rule: SelectionRule
+        /// The point the rule picks; nil when every point diverged.
+        public var point: String?
+        public var score: Double?
+    }
 
     public struct Edge: Sendable, Equatable {
         public var key: String
@@ -56,23 +67,21 @@ public struct TuneChoice: Sendable, Equatable {
 
 extension Tuner {
     /// Each arm's best point by the declared rule, and where it sits in its grid. `all` holds
-    /// the results of `points` in order, seeds innermost.
-    public static func choose(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult]) -> [(choice: TuneChoice, index: Int)] {
+    /// the results of `points` in order, seeds innermost. With successive halving, each arm picks
+    /// among the points that reached its last rung.
+    public static func choose(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult],
+                              halving: HalvingRecord? = nil) -> [(choice: TuneChoice, index: Int)] {
         let seeds = config.training.seeds.count
-        let maximise = tune.select.hasSuffix("accuracy")
         let points = Tuner.points(config, tune)
+        let result = { (i: Int) in all[i] }
         var chosen: [(choice: TuneChoice, index: Int)] = []
         var first = 0  // the arm's first point
-        for arm in config.arms {
+        for (a, arm) in config.arms.enumerated() {
             let grid = tune.grid(for: arm.name)
             let perArm = grid.reduce(1) { $0 * $1.values.count }
-            var best: (key: Double, mean: Double, index: Int)? = nil
-            for p in first..<(first + perArm) {
-                guard let mean = mean(tune, all: all, seeds: seeds, point: p) else { continue }
-                let key = maximise ? -mean : mean
-                if best == nil || key < best!.key { best = (key, mean, p) }
-            }
-            let index = best?.index ?? first  // all diverged: report the first point, diverged
+            let candidates = halving?.arms[a].finalists ?? Array(first..<(first + perArm))
+            let best = rank(candidates, tune.select, seeds: seeds, result: result).first { $0.score != nil }
+            let index = best?.point ?? candidates[0]  // all diverged: report the first point, diverged
             let ownGrid = tune.armGrids.contains { $0.arm == arm.name }
             var edges: [TuneChoice.Edge] = []
             if best != nil {
@@ -87,11 +96,15 @@ extension Tuner {
                     }
                 }
             }
-            var choice = TuneChoice(arm: arm.name, point: points[index].name, score: best?.mean, edges: edges)
+            var choice = TuneChoice(arm: arm.name, point: points[index].name, score: best?.score, edges: edges)
             if best != nil {
-                let lead = leadSince(tune, all: all, seeds: seeds, candidates: Array(first..<(first + perArm)), chosen: index)
+                let lead = leadSince(tune.select, all: all, seeds: seeds, candidates: candidates, chosen: index)
                 choice.bestSince = lead.since
                 choice.bestBefore = lead.before.map { points[$0].name }
+            }
+            choice.byRule = tune.select.alternatives.map { rule in
+                let top = rank(candidates, rule, seeds: seeds, result: result).first { $0.score != nil }
+                return TuneChoice.RulePick(rule: rule, point: top.map { points[$0.point].name }, score: top?.score)
             }
             chosen.append((choice, index))
             first += perArm
@@ -99,32 +112,84 @@ extension Tuner {
         return chosen
     }
 
-    /// A point's `select` value averaged over its seeds, on the rows up to `epoch` (all rows
-    /// when nil); nil when any seed diverged or has no finite value: such a point ranks last.
-    static func mean(_ tune: TuneConfig, all: [ArmResult], seeds: Int, point p: Int, through epoch: Double? = nil) -> Double? {
+    /// `points` (indices into `points(config, tune)`) best first by `rule` applied to the rows up
+    /// to `epoch` (all rows when nil), each with its score, the mean over its seeds. Points
+    /// without a score (a seed diverged, or a value in the window is not finite) come last; ties
+    /// and those keep grid order, so the ranking is the same on every run.
+    static func rank(_ points: [Int], _ rule: SelectionRule, seeds: Int, through epoch: Double? = nil,
+                     result: (Int) -> ArmResult) -> [(point: Int, score: Double?)] {
+        let scored = points.map { p in (point: p, score: mean(rule, seeds: seeds, point: p, through: epoch, result: result)) }
+        let sign = rule.maximises ? -1.0 : 1.0
+        return scored.sorted { a, b in
+            switch (a.score, b.score) {
+            case (let x?, let y?): return sign * x != sign * y ? sign * x < sign * y : a.point < b.point
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.point < b.point
+            }
+        }
+    }
+
+    /// A point's score averaged over its seeds, on the rows up to `epoch` (all rows when nil);
+    /// nil when any seed has none: such a point ranks last.
+    static func mean(_ rule: SelectionRule, seeds: Int, point p: Int, through epoch: Double? = nil,
+                     result: (Int) -> ArmResult) -> Double? {
         var sum = 0.0
         for s in 0..<seeds {
-            var r = all[p * seeds + s]
-            guard r.status == .ok else { return nil }
-            if let epoch { r.rows = r.rows.filter { $0.epoch <= epoch } }
-            guard let v = score(r, tune.select), v.isFinite else { return nil }
+            guard let v = score(result(p * seeds + s), rule, through: epoch) else { return nil }
             sum += v
         }
         return sum / Double(seeds)
+    }
+
+    /// One result's score by `rule` on its rows up to `epoch` (all rows when nil): nil when it
+    /// diverged by then, has no value of the column, or has a value in the window that is not
+    /// finite (for mean_log of a loss, or negative). The window of `mean_last k` is the logged
+    /// epochs in (E − k, E], E the last logged one; that of `mean_log` every logged epoch after 0
+    /// (epoch 0 is the same for every point of a seed). A loss of 0 counts as the smallest positive
+    /// Float in mean_log, so a curve that reaches 0 ranks first rather than not at all.
+    public static func score(_ result: ArmResult, _ rule: SelectionRule, through epoch: Double? = nil) -> Double? {
+        let r = epoch.map { result.through($0) } ?? result
+        guard r.status == .ok, let m = measure(rule.column) else { return nil }
+        switch rule.statistic {
+        case .last:
+            guard let v = SummaryCSV.final(r, m), v.isFinite else { return nil }
+            return v
+        case .best:
+            guard let v = SummaryCSV.bestRow(r, m).flatMap(m.value), v.isFinite else { return nil }
+            return v
+        case .meanLast, .meanLog:
+            let logged = r.rows.compactMap { row in m.value(row).map { (epoch: row.epoch, value: $0) } }.filter { $0.epoch > 0 }
+            guard let end = logged.last?.epoch else { return nil }
+            let k = Double(rule.epochs ?? SelectionRule.defaultWindow)
+            let window = rule.statistic == .meanLast ? logged.filter { $0.epoch > end - k } : logged
+            var sum = 0.0
+            for (_, v) in window {
+                guard v.isFinite else { return nil }
+                if rule.statistic == .meanLog && !rule.maximises {
+                    guard v >= 0 else { return nil }
+                    sum += log(max(v, Double(Float.leastNonzeroMagnitude)))
+                } else {
+                    sum += v
+                }
+            }
+            return sum / Double(window.count)
+        }
     }
 
     /// The first logged epoch from which the rule, applied to every point's curve cut at each
     /// later logged epoch, keeps picking `chosen` among `candidates` (points the rule leaves out
     /// stay out), and the point it picks just before. A tie with the best is no change of lead
     /// (at epoch 0 every point has the same loss).
-    static func leadSince(_ tune: TuneConfig, all: [ArmResult], seeds: Int, candidates: [Int], chosen: Int) -> (since: Double?, before: Int?) {
-        let sign = tune.select.hasSuffix("accuracy") ? -1.0 : 1.0
-        let eligible = candidates.filter { mean(tune, all: all, seeds: seeds, point: $0) != nil }
-        guard let measure = measure(tune.select) else { return (nil, nil) }
+    static func leadSince(_ rule: SelectionRule, all: [ArmResult], seeds: Int, candidates: [Int], chosen: Int) -> (since: Double?, before: Int?) {
+        let sign = rule.maximises ? -1.0 : 1.0
+        let result = { (i: Int) in all[i] }
+        let eligible = candidates.filter { mean(rule, seeds: seeds, point: $0, result: result) != nil }
+        guard let measure = measure(rule.column) else { return (nil, nil) }
         let epochs = all[chosen * seeds].rows.filter { measure.value($0) != nil }.map(\.epoch)
         var since: Double? = nil
         for epoch in epochs.reversed() {
-            let keys = eligible.compactMap { p in mean(tune, all: all, seeds: seeds, point: p, through: epoch).map { (key: sign * $0, point: p) } }
+            let keys = eligible.compactMap { p in mean(rule, seeds: seeds, point: p, through: epoch, result: result).map { (key: sign * $0, point: p) } }
             guard let best = keys.min(by: { $0.key < $1.key }) else { return (since, nil) }
             if keys.first(where: { $0.point == chosen })?.key != best.key { return (since, best.point) }
             since = epoch
@@ -134,9 +199,10 @@ extension Tuner {
 
     /// Each arm's pick, and its best point's results (every seed) renamed to the arm: what
     /// curves.csv and summary.csv show.
-    public static func select(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult]) -> (shown: [ArmResult], choices: [TuneChoice]) {
+    public static func select(_ config: ExperimentConfig, _ tune: TuneConfig, all: [ArmResult],
+                              halving: HalvingRecord? = nil) -> (shown: [ArmResult], choices: [TuneChoice]) {
         let seeds = config.training.seeds.count
-        let picks = choose(config, tune, all: all)
+        let picks = choose(config, tune, all: all, halving: halving)
         let shown = picks.flatMap { choice, index in
             (0..<seeds).map { s in
                 var r = all[index * seeds + s]
@@ -147,15 +213,8 @@ extension Tuner {
         return (shown, picks.map(\.choice))
     }
 
-    /// The value of a summary column ("final_…" or "best_…") for one result, as summary.csv has it.
-    static func score(_ r: ArmResult, _ column: String) -> Double? {
-        guard let m = measure(column) else { return nil }
-        return column.hasPrefix("final_") ? SummaryCSV.final(r, m) : SummaryCSV.bestRow(r, m).flatMap(m.value)
-    }
-
-    /// The measure a summary column ("final_…" or "best_…") reads.
+    /// The measure of a curve column (train_loss, eval_train_loss, test_loss, test_accuracy).
     static func measure(_ column: String) -> SummaryCSV.Measure? {
-        let parts = column.split(separator: "_", maxSplits: 1).map(String.init)
-        return parts.count == 2 ? SummaryCSV.measures.first { $0.name == parts[1] } : nil
+        SummaryCSV.measures.first { $0.name == column }
     }
 }

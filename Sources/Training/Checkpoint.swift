@@ -74,8 +74,11 @@ struct CheckpointPlan: Sendable {
     }
 
     /// Whether a checkpoint is due after `epoch` of `epochs` (never after the last: the point
-    /// is written whole right after it).
-    func due(after epoch: Int, of epochs: Int) -> Bool { everyEpochs > 0 && epoch % everyEpochs == 0 && epoch < epochs }
+    /// is written whole right after it). A point stopped at `stop` before its last epoch (a rung
+    /// of successive halving) always saves one there, whatever `everyEpochs` is: it goes on from it.
+    func due(after epoch: Int, of epochs: Int, stop: Int) -> Bool {
+        epoch < epochs && ((everyEpochs > 0 && epoch % everyEpochs == 0) || epoch == stop)
+    }
 
     // MARK: - Writing
 

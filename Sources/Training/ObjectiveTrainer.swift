@@ -15,9 +15,10 @@ struct ObjectiveTrainer {
     let objective: Objective
     weak var progress: ProgressSink?
 
-    func run(checkpoints plan: CheckpointPlan? = nil) -> ArmResult {
+    /// Runs to the end of step `until` (default: the last), as the supervised loop does.
+    func run(checkpoints plan: CheckpointPlan? = nil, until: Int? = nil) -> ArmResult {
         let started = ContinuousClock.now
-        let count = objective.dimension, epochs = config.training.epochs
+        let count = objective.dimension, epochs = config.training.epochs, stop = min(until ?? epochs, epochs)
         let params = FloatBuffer(objective.initial), grads = FloatBuffer(count: count)
         let optimizer = Optimizers.named(arm.optimizer)!.make(arm.hyperparameters, count: count)
         let average = arm.averaging.map { ParameterAverage(kind: $0, count: count) }
@@ -41,7 +42,7 @@ struct ObjectiveTrainer {
             recorder.emit(iteration: 0, epoch: 0, eval: evaluateAll())
         }
         var noiseRNG = rngs[0]
-        for t in firstStep...max(firstStep, epochs) where t <= epochs {
+        for t in firstStep...max(firstStep, stop) where t <= stop {
             let stepStart = ContinuousClock.now
             let loss = objective.value(params.base)
             recorder.add(trainLoss: loss)
@@ -64,18 +65,18 @@ struct ObjectiveTrainer {
             }
             let wall = seconds(since: stepStart)
             timings.append(EpochTiming(epoch: t, wallSeconds: wall, trainSeconds: wall, evalSeconds: 0, examples: 1))
-            if let plan, plan.due(after: t, of: epochs) {
+            if let plan, plan.due(after: t, of: epochs, stop: stop) {
                 timings[timings.count - 1].checkpointSeconds = writeCheckpoint(
                     plan, progress: progress, epoch: t, iteration: t, params: params, optimizer: optimizer, average: average,
                     rngs: [noiseRNG], order: [], recorder: recorder, timings: timings,
                     wallSeconds: priorSeconds + seconds(since: started))
             }
-            if t == epochs || t % max(1, epochs / 20) == 0 {
+            if t == stop || t % max(1, epochs / 20) == 0 {
                 progress?.epochFinished(arm: arm.name, seed: seed, epoch: t, of: epochs, row: recorder.rows.last, seconds: wall)
             }
         }
         return ArmResult(arm: arm, seed: seed, rows: recorder.rows, status: status, timings: timings,
                          wallSeconds: priorSeconds + seconds(since: started),
-                         finalParameters: config.training.saveParams ? params.array : nil)
+                         finalParameters: config.training.saveParams && stop == epochs ? params.array : nil)
     }
 }

@@ -35,6 +35,23 @@ public enum Points {
         /// Epochs left to train over the points to do, after their checkpoints.
         public let remainingEpochs: Int
         let fingerprints: [Int: String]
+        /// Successive halving: the epoch each point of `todo` trains to (its arm's next rung).
+        var until: [Int: Int] = [:]
+        /// Successive halving: where it stands (every rung decided so far), nil without halving.
+        public var halving: HalvingRecord? = nil
+        /// Successive halving: the rungs this shard waits on, points of other shards still short
+        /// of them, whose ranking may give this shard more to train. Empty when this shard's
+        /// part is done for now and for later.
+        public var blocked: [String] = []
+    }
+
+    /// What a shard did: points trained (or stopped at a rung), already complete, in all; with
+    /// successive halving, where it stands when the shard has nothing left it can do.
+    public struct Outcome: Sendable {
+        /// Points trained (a point trained in two rounds counts twice), already complete, in all.
+        public let ran: Int, skipped: Int, total: Int
+        public let halving: HalvingRecord?
+        public let blocked: [String]
     }
 
     public static func directory(_ config: ExperimentConfig, outRoot: String) -> String {
@@ -66,6 +83,9 @@ public enum Points {
         let lock = try DirectoryLock(dir)
         defer { lock.release() }
         try realign(dir, fingerprints: every)
+        if let tune = config.tune, let halving = tune.halving {
+            return planHalving(config, tune, halving, shard: shard, directory: dir, fingerprints: every)
+        }
         var todo: [Int] = [], damaged: [Int] = [], skipped = 0, remaining = 0, fingerprints: [Int: String] = [:]
         for i in stride(from: shard.index, to: all.count, by: shard.count) {
             let fp = every[i]
@@ -87,15 +107,24 @@ public enum Points {
     /// is removed.
     public static func run(_ config: ExperimentConfig, problem: Problem, plan: Plan, threads: Int,
                            progress: ProgressSink?) throws {
-        let dir = plan.directory, total = plan.total, fingerprints = plan.fingerprints
-        let every = config.training.checkpointEveryEpochs
+        let dir = plan.directory, total = plan.total, fingerprints = plan.fingerprints, until = plan.until
+        let every = config.training.checkpointEveryEpochs, epochs = config.training.epochs
         let paramsDir = ((dir as NSString).deletingLastPathComponent as NSString).appendingPathComponent("params")
         if config.training.saveParams { try OutputFiles.makeDirectory(paramsDir) }
         try ExperimentRunner.train(config, problem: problem, threads: threads, progress: progress, indices: plan.todo,
+                                   until: { until[$0] },
                                    checkpoint: { i in
                                        CheckpointPlan(path: checkpointPath(dir, i), fingerprint: fingerprints[i]!, everyEpochs: every)
                                    },
                                    finished: { i, result in
+                                       if let stop = until[i], stop < epochs, result.status == .ok {
+                                           // Stopped at a rung: its checkpoint there is what the next rung goes on from.
+                                           let saved = CheckpointPlan(path: checkpointPath(dir, i), fingerprint: fingerprints[i]!, everyEpochs: every)
+                                           guard saved.epochsDone() >= stop else {
+                                               throw OutputError(path: saved.path, problem: "was not written at epoch \(stop), where the point stops for its rung (see the note above); make room or fix the folder's permissions and run again")
+                                           }
+                                           return
+                                       }
                                        if let p = result.finalParameters {
                                            let file = (paramsDir as NSString).appendingPathComponent(paramsFileName(result))
                                            try OutputFiles.writeAtomically(p.withUnsafeBufferPointer { NPY.encode($0) }, to: file)
@@ -106,13 +135,29 @@ public enum Points {
                                    })
     }
 
-    /// Plans and runs a shard in one call: (points trained, points already complete, all points).
+    /// Plans and runs a shard in one call; with successive halving, round after round (each rung
+    /// decided opens the next) until the shard has nothing left it can do. `round` gets each
+    /// round's plan before it trains and returns where that round's progress goes.
     @discardableResult
     public static func run(_ config: ExperimentConfig, problem: Problem, shard: Shard, outRoot: String, threads: Int,
-                           progress: ProgressSink?) throws -> (ran: Int, skipped: Int, total: Int) {
-        let p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
-        try run(config, problem: problem, plan: p, threads: threads, progress: progress)
-        return (p.todo.count, p.skipped, p.total)
+                           round: (Plan) -> ProgressSink?) throws -> Outcome {
+        var p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
+        let skipped = p.skipped
+        var ran = 0
+        while true {
+            try run(config, problem: problem, plan: p, threads: threads, progress: round(p))
+            ran += p.todo.count
+            guard p.halving != nil, !p.todo.isEmpty else { break }
+            p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
+        }
+        return Outcome(ran: ran, skipped: skipped, total: p.total, halving: p.halving, blocked: p.blocked)
+    }
+
+    /// The same, every round's progress going to `progress`.
+    @discardableResult
+    public static func run(_ config: ExperimentConfig, problem: Problem, shard: Shard, outRoot: String, threads: Int,
+                           progress: ProgressSink?) throws -> Outcome {
+        try run(config, problem: problem, shard: shard, outRoot: outRoot, threads: threads) { _ in progress }
     }
 
     /// params/<arm>-seed<N>.npy
@@ -122,6 +167,9 @@ public enum Points {
     /// manifest.json. Throws, naming them, when points are missing or stale.
     public static func collect(directory: String, started: Date = Date(), threads: Int = 0) throws -> RunOutcome {
         let (config, files, dir) = try recordedConfig(directory)
+        if let tune = config.tune, let halving = tune.halving {
+            return try collectHalving(config, tune, halving, files: files, directory: directory, started: started, threads: threads)
+        }
         let all = ExperimentRunner.points(config)
         var results: [ArmResult] = [], missing: [Int] = [], stale: [Int] = []
         for (i, point) in all.enumerated() {
@@ -201,7 +249,12 @@ public enum Points {
         guard !results.isEmpty else {
             throw OutputError(path: dir, problem: "has no finished point and no checkpoint yet: nothing to collect")
         }
-        let state = describe(progress, epochs: config.training.epochs)
+        var state = describe(progress, epochs: config.training.epochs)
+        if let tune = config.tune, let halving = tune.halving {
+            let every = all.map { config.fingerprint($0.arm, seed: $0.seed, files: files) }
+            let record = Tuner.halving(config, tune, halving, states: states(config, directory: dir, fingerprints: every))
+            state += ["successive halving: " + Tuner.describe(record, seeds: config.training.seeds.count).joined(separator: "; ")]
+        }
         // A tuned run keeps its grids (the report shows them) but picks nothing, and its claims,
         // which are about each arm's pick, wait for the whole grid.
         let wait = config.tune == nil ? "" : "; the paper's claims are checked once every grid point is done and each arm has its pick"

@@ -37,10 +37,13 @@ public enum ExperimentRunner {
     }
 
     /// Trains the points with the given indices (into `points(config)`), side by side on the
-    /// threads, each resuming from and saving to `checkpoint(index)` when that is not nil.
-    /// `finished` is called once per point, on the thread that trained it, as soon as it is done;
-    /// the first error it throws is rethrown once the running points finish (no new point starts).
+    /// threads, each resuming from and saving to `checkpoint(index)` when that is not nil, up to
+    /// the end of epoch `until(index)` (nil: the last; before it, the point stops with a
+    /// checkpoint saved, as successive halving's rungs want). `finished` is called once per
+    /// point, on the thread that trained it, as soon as it is done (or stopped); the first error
+    /// it throws is rethrown once the running points finish (no new point starts).
     static func train(_ config: ExperimentConfig, problem: Problem, threads: Int, progress: ProgressSink?, indices: [Int],
+                      until: @escaping @Sendable (Int) -> Int? = { _ in nil },
                       checkpoint: @escaping @Sendable (Int) -> CheckpointPlan?,
                       finished: @escaping @Sendable (Int, ArmResult) throws -> Void) throws {
         let all = points(config)
@@ -67,19 +70,22 @@ public enum ExperimentRunner {
             parallelFor(wave, threads: concurrent) { i in
                 let index = indices[first + i]
                 let (arm, seed) = all[index]
-                let plan = checkpoint(index)
+                let plan = checkpoint(index), stop = until(index)
                 let result: ArmResult
                 switch problem {
                 case .supervised(let data, let m, _) where arm.optimizer == "sfo":
-                    // SFO's state (the subspace, M x K_max float64) is not checkpointed: a point reruns whole.
+                    // SFO's state (the subspace, M x K_max float64) is not checkpointed: a point reruns
+                    // whole (and cannot stop at a rung: the config refuses halving with sfo).
+                    precondition(stop == nil, "sfo points cannot stop before their last epoch")
                     result = SFOTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m, threads: inner,
                                         progress: progress).run(initial: box.value.1[seed]!)
                 case .supervised(let data, let m, _):
                     result = SupervisedTrainer(config: config, arm: arm, seed: seed, data: data, modelConfig: m,
-                                               threads: inner, progress: progress).run(initial: box.value.1[seed]!, checkpoints: plan)
+                                               threads: inner, progress: progress).run(initial: box.value.1[seed]!, checkpoints: plan,
+                                                                                       until: stop)
                 case .objective(let objective):
                     result = ObjectiveTrainer(config: config, arm: arm, seed: seed, objective: objective, progress: progress)
-                        .run(checkpoints: plan)
+                        .run(checkpoints: plan, until: stop)
                 case .stored:
                     preconditionFailure("stored results are collected, not trained")
                 }

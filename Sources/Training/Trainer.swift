@@ -190,13 +190,15 @@ struct SupervisedTrainer {
     let threads: Int
     weak var progress: ProgressSink?
 
-    func run(initial: FloatBuffer, checkpoints plan: CheckpointPlan? = nil) -> ArmResult {
+    /// Trains from `initial` (or the plan's checkpoint) to the end of epoch `until` (default: the
+    /// last); stopping before the last, it saves a checkpoint there to go on from later.
+    func run(initial: FloatBuffer, checkpoints plan: CheckpointPlan? = nil, until: Int? = nil) -> ArmResult {
         let started = ContinuousClock.now
         let state = ArmState(config: config, arm: arm, seed: seed, data: data, modelConfig: modelConfig,
                              initial: initial, threads: threads)
         let n = data.train.count, batch = state.batch
         let perEpoch = config.iterationsPerEpoch(trainCount: n)
-        let epochs = config.training.epochs, totalIterations = perEpoch * epochs
+        let epochs = config.training.epochs, totalIterations = perEpoch * epochs, stop = min(until ?? epochs, epochs)
         let evalParams = state.average == nil ? state.params : FloatBuffer(count: state.params.count)
         var rngs = [state.noiseRNG, RNG(seed: seed, stream: .shuffle)]  // dropout, shuffle
         var recorder = CurveRecorder()
@@ -224,7 +226,7 @@ struct SupervisedTrainer {
         }
         state.noiseRNG = rngs[0]
         var shuffleRNG = rngs[1]
-        training: for epoch in firstEpoch...max(firstEpoch, epochs) where epoch <= epochs {
+        training: for epoch in firstEpoch...max(firstEpoch, stop) where epoch <= stop {
             let epochStart = ContinuousClock.now
             var evalSeconds = 0.0
             if config.training.shuffle { shuffleRNG.shuffle(&state.order) }
@@ -260,7 +262,7 @@ struct SupervisedTrainer {
             let wall = seconds(since: epochStart)
             timings.append(EpochTiming(epoch: epoch, wallSeconds: wall, trainSeconds: wall - evalSeconds,
                                        evalSeconds: evalSeconds, examples: n))
-            if let plan, plan.due(after: epoch, of: epochs) {
+            if let plan, plan.due(after: epoch, of: epochs, stop: stop) {
                 timings[timings.count - 1].checkpointSeconds = writeCheckpoint(
                     plan, progress: progress, epoch: epoch, iteration: iteration, params: state.params, optimizer: state.optimizer,
                     average: state.average, rngs: [state.noiseRNG, shuffleRNG], order: state.order, recorder: recorder,
@@ -270,7 +272,7 @@ struct SupervisedTrainer {
         }
         return ArmResult(arm: arm, seed: seed, rows: recorder.rows, status: status, timings: timings,
                          wallSeconds: priorSeconds + seconds(since: started),
-                         finalParameters: config.training.saveParams ? state.params.array : nil)
+                         finalParameters: config.training.saveParams && stop == epochs ? state.params.array : nil)
     }
 }
 

@@ -320,7 +320,7 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
     #expect(warning.contains("sgd's best point sgd[lr=0.05] has lr = 0.05, the largest value of its grid (0.001, 0.05)")
             && warning.contains("add a larger value to tune.arm_grids.sgd.lr"), "\(warning)")
     // The score is the select column's mean over the two seeds.
-    let sgd = results.filter { $0.arm.name == "sgd[lr=0.05]" }.map { Tuner.score($0, "final_eval_train_loss")! }
+    let sgd = results.filter { $0.arm.name == "sgd[lr=0.05]" }.map { $0.rows.last { $0.evalTrainLoss != nil }!.evalTrainLoss! }
     #expect(choices[0].score == (sgd[0] + sgd[1]) / 2)
 
     // The same through the command line, the manifest and the report.
