@@ -4,17 +4,31 @@
 /// GFLOP/s of `threads` threads each running `iterations` steps of 12 independent FMA chains
 /// (AVX512: vectors of 16 floats; otherwise of 8). Twelve chains cover two pipes of 4-cycle FMA
 /// latency, and with the two constants they fit 16 registers: more would spill.
-public func measureFMAPeak(threads: Int, iterations: Int = 20_000_000) -> Double {
-    let start = ContinuousClock.now
-    let sink = UnsafeMutablePointer<Float>.allocate(capacity: max(threads, 1))
-    defer { sink.deallocate() }
-    parallelFor(threads, threads: threads) { w in
-        sink[w] = fmaChains(iterations, seed: Float(w) * 1e-9)
+///
+/// Each thread times its own loops, after a warm-up run, `repeats` times, and keeps its fastest;
+/// the figure is the sum of the threads' best rates. A single run timed from outside (as this
+/// was once measured) counts waking the threads, and any moment another program holds a core or
+/// the clock ramps up: on a shared 2-core Zen 3 it read 58 and 102 GFLOP/s minutes apart while the
+/// same run's 1024³ GEMM reached 179. A disturbance only ever slows a run, so the best of several
+/// is the machine's rate, and stable from run to run.
+public func measureFMAPeak(threads: Int, iterations: Int = 20_000_000, repeats: Int = 5) -> Double {
+    let n = max(threads, 1)
+    let rates = UnsafeMutablePointer<Double>.allocate(capacity: n), sinks = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { rates.deallocate(); sinks.deallocate() }
+    parallelFor(n, threads: n) { w in
+        var best = 0.0
+        for run in 0...repeats {
+            let start = ContinuousClock.now
+            sinks[w] = fmaChains(iterations, seed: Float(w) * 1e-9 + Float(run) * 1e-12)
+            let d = ContinuousClock.now - start
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            // 12 chains x lanes x 2 flops per step; run 0 is the warm-up. The sink keeps the loop alive.
+            let rate = Double(iterations) * 12 * Double(PeakVector.scalarCount) * 2 / seconds / 1e9
+            if run > 0 { best = max(best, rate) }
+        }
+        rates[w] = best
     }
-    let d = ContinuousClock.now - start
-    let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    // 12 chains x lanes x 2 flops per step.
-    return Double(threads) * Double(iterations) * 12 * Double(PeakVector.scalarCount) * 2 / seconds / 1e9
+    return (0..<n).reduce(0) { $0 + rates[$1] }
 }
 
 #if AVX512
