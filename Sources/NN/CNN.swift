@@ -17,7 +17,7 @@ import Kernels
 /// serves), or `auto`: Winograd for 5 x 5 layers with at least 16 input channels, direct for the
 /// rest (a first layer on 1 or 3 channels has too few for the batched products to pay). The rule
 /// reads only the layer's shape, never a timing, so results never depend on the machine. The
-/// forward product and the input gradient follow the choice; the weight gradient is always direct.
+/// forward product and both gradients follow the choice.
 public enum ConvAlgorithm: String, Sendable, CaseIterable {
     case direct, winograd, auto
 
@@ -153,9 +153,9 @@ public final class CNN: Model {
         self.winogradInput = winogradInput
         let groupCount = (maxBatch + Self.groupImages - 1) / Self.groupImages
         let params = convParameters, pooledMax = pooledSize.max()!
-        // dY of one image, or of a whole group for a layer whose input gradient is Winograd's.
+        // dY of one image, or of a whole group for a Winograd layer (its gradients take the group at once).
         let sizes = activationSize
-        let act = conv.indices.map { winogradInput[$0] != nil ? Self.groupImages * sizes[$0] : sizes[$0] }.max()!
+        let act = conv.indices.map { winograd[$0] != nil ? Self.groupImages * sizes[$0] : sizes[$0] }.max()!
         let paddedMax = conv.indices.map { Convolution.paddedSize(geometry[$0].with(channels: max(geometry[$0].channels, conv[$0]))) }.max()!
         let engines = (winograd + winogradInput).compactMap { $0 }
         groups = (0..<groupCount).map { _ in
@@ -207,7 +207,7 @@ public final class CNN: Model {
         let grads = s.gradients.base
         for l in conv.indices.reversed() {
             let g = geometry[l], planeIn = g.pixels, planeOut = pooledHeight[l] * pooledWidth[l]
-            let groupwise = winogradInput[l] != nil
+            let groupwise = winograd[l] != nil
             let dPool = s.dPooled[turn].base
             for r in lo..<hi {
                 let act = activations[l].base + r * activationSize[l], idx = argmax[l] + r * pooledSize[l]
@@ -219,13 +219,19 @@ public final class CNN: Model {
                 }
                 // Through the ReLU: its output is positive exactly where its derivative is 1.
                 for i in 0..<activationSize[l] where !(act[i] > 0) { dAct[i] = 0 }
+                if groupwise { continue }
                 let input = l == 0 ? x + (r - lo) * inputSize : UnsafePointer(pooled[l - 1].base + r * pooledSize[l - 1])
                 Convolution.weightGradient(dAct, input: input, g, dOutPacked: s.packedGradient[l], dWeights: grads + convWeight[l],
                                            dBias: grads + convBias[l], accumulate: r != lo, padded: s.padded.base, col: s.col.base)
-                if l > 0 && !groupwise {
+                if l > 0 {
                     Convolution.inputGradient(dAct, g, flipped: packedFlipped[l], dInput: dPool + (r - lo) * pooledSize[l - 1],
                                               padded: s.padded.base)
                 }
+            }
+            if let engine = winograd[l] {
+                let input = l == 0 ? x : UnsafePointer(pooled[l - 1].base + lo * pooledSize[l - 1])
+                engine.weightGradient(s.dActivation.base, input: input, count: hi - lo, dWeights: grads + convWeight[l],
+                                      dBias: grads + convBias[l], accumulate: false, scratch: s.winograd!)
             }
             if l == 0 { break }
             if let engine = winogradInput[l] {

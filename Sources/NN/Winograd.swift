@@ -115,6 +115,23 @@ extension WinogradTransform {
         return y
     }
 
+    /// A·y for m = 4, the adjoint of `outputButterfly4`: 4 values (at p, p + stride, …) to the 8
+    /// of column (Aᵀ)ᵀ: with even part e(a) = y0 + a²·y2 and odd part o(a) = a·y1 + a³·y3, the
+    /// values at ±a are e(a) ± o(a); 0 gives y0 and ∞ gives y3.
+    @inline(__always)
+    static func gradientButterfly4(_ p: UnsafePointer<Float>, stride s: Int) -> Octet {
+        let y0 = load16(p), y1 = load16(p + s), y2 = load16(p + 2 &* s), y3 = load16(p + 3 &* s)
+        var m = Octet()
+        m.v0 = y0; m.v7 = y3
+        let e1 = y0 + y2, o1 = y1 + y3
+        m.v1 = e1 + o1; m.v2 = e1 - o1
+        let e2 = y0.addingProduct(y2, 4), o2 = (y1 * 2).addingProduct(y3, 8)
+        m.v3 = e2 + o2; m.v4 = e2 - o2
+        let e3 = y0.addingProduct(y2, 0.25), o3 = (y1 * 0.5).addingProduct(y3, 0.125)
+        m.v5 = e3 + o3; m.v6 = e3 - o3
+        return m
+    }
+
     /// Aᵀ·x for m = 4 (5 x 5 kernels): row i of `at` is a_jⁱ, so the ± points pair up into sums
     /// (even rows) and differences (odd rows); the ∞ column only reaches the last row.
     @inline(__always)

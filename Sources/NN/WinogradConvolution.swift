@@ -47,6 +47,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         let rows: FloatBuffer      // 16 tiles x 64: the tiles' values, one tile a row
         let lanes: FloatBuffer     // 64 x 16: the same, one tile position a vector
         let stage: FloatBuffer     // 64 x 16: the first half of a transform
+        let du: FloatBuffer        // 64 (out, in): the weight gradient before its transform
         let outLanes: FloatBuffer  // m² x 16: a block's outputs, one output position a vector
         let outRows: FloatBuffer   // 16 x 16: the same, one tile a row (m = 4)
 
@@ -59,6 +60,7 @@ public final class WinogradConvolution: @unchecked Sendable {
             rows = FloatBuffer(count: 16 * 64)
             lanes = FloatBuffer(count: 64 * 16)
             stage = FloatBuffer(count: 64 * 16)
+            du = FloatBuffer(count: largest { 64 * $0.outChannels * $0.geometry.channels })
             outLanes = FloatBuffer(count: 64 * 16)
             outRows = FloatBuffer(count: 16 * 16)
         }
@@ -146,8 +148,9 @@ public final class WinogradConvolution: @unchecked Sendable {
         }
     }
 
-    /// V_ξ (channels, tiles) = (Bᵀ d B)[ξ] for every tile d of the padded chunk, into s.v.
-    func transformInputs(images: Int, scratch s: Scratch) {
+    /// V_ξ (channels, tiles) = (Bᵀ d B)[ξ] for every tile d of the padded chunk, into s.v: as the
+    /// GEMM's packed panels (the forward product's B), or row-major (the weight gradient's Bᵀ).
+    func transformInputs(images: Int, packed inPanels: Bool = true, scratch s: Scratch) {
         let c = geometry.channels, m = transform.m, ph = paddedHeight, pw = paddedWidth
         let tiles = images * tilesPerImage, vs = vStride
         let rows = s.rows.base, lanes = s.lanes.base, stage = s.stage.base, v = s.v.base
@@ -170,7 +173,7 @@ public final class WinogradConvolution: @unchecked Sendable {
                 for x in 0..<8 {
                     WinogradTransform.inputButterfly(Octet(lanes + x &* 16, stride: 128)).store(stage + x &* 16, stride: 128)
                 }
-                let position = packed.offset(row: channel, column: block)
+                let position = inPanels ? packed.offset(row: channel, column: block) : channel &* chunkTiles &+ block
                 for a in 0..<8 {
                     WinogradTransform.inputButterfly(Octet(stage + a &* 128, stride: 16)).store(v + (a &* 8) &* vs + position, stride: vs)
                 }
@@ -230,6 +233,112 @@ public final class WinogradConvolution: @unchecked Sendable {
 }
 
 extension WinogradConvolution {
+    /// The weight and bias gradients of `forward` for `count` images: x (count, channels, height,
+    /// width) the inputs, dY (count, outChannels, height, width) the outputs' gradient. With
+    /// dM = A dY Aᵀ per output tile (the output transform's adjoint) and V the inputs' transform,
+    ///     dU_ξ (out, in) = Σ_tiles dM_ξ (out, tiles) · V_ξᵀ (tiles, in),   dW = Gᵀ dU G,
+    /// the exact gradient of the convolution (in exact arithmetic), 64 GEMMs over the tiles.
+    /// dW and db are overwritten, or added to when `accumulate`.
+    public func weightGradient(_ dY: UnsafePointer<Float>, input x: UnsafePointer<Float>, count: Int,
+                               dWeights: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>, accumulate: Bool,
+                               scratch s: Scratch) {
+        let g = geometry, c = g.channels, o = outChannels, ct = chunkTiles, du = s.du.base
+        var first = true
+        for image in stride(from: 0, to: count, by: chunkImages) {
+            let images = min(chunkImages, count - image)
+            pad(x + image * c * g.pixels, images: images, into: s.padded.base)
+            transformInputs(images: images, packed: false, scratch: s)
+            transformGradients(dY + image * o * g.pixels, images: images, scratch: s)
+            for xi in 0..<64 {
+                gemm(GemmShape(m: o, n: c, k: ct, transB: true), a: s.m.base + xi * o * ct, lda: ct,
+                     b: s.v.base + xi * vStride, ldb: ct, beta: first ? 0 : 1, c: du + xi * o * c, ldc: c)
+            }
+            first = false
+        }
+        untransformWeights(du, into: dWeights, accumulate: accumulate)
+        for oc in 0..<o {
+            var sum: Float = 0
+            for image in 0..<count { sum += Convolution.sum(dY + (image * o + oc) * g.pixels, g.pixels) }
+            dBias[oc] = accumulate ? dBias[oc] + sum : sum
+        }
+    }
+
+    /// dM_ξ (out, tiles) = (A dY Aᵀ)[ξ] for every m x m output tile of the chunk (zero beyond the
+    /// image's edge and for the chunk's unused tiles), into s.m. F(4x4, 5x5) by butterflies,
+    /// other tiles by the matrix.
+    func transformGradients(_ dY: UnsafePointer<Float>, images: Int, scratch s: Scratch) {
+        let m = transform.m, h = geometry.height, w = geometry.width, hw = geometry.pixels
+        let tiles = images * tilesPerImage, ct = chunkTiles, plane = outChannels * ct
+        let rows = s.rows.base, lanes = s.lanes.base, stage = s.stage.base
+        for o in 0..<outChannels {
+            for block in stride(from: 0, to: ct, by: 16) {
+                // Each tile's m x m gradients as a row of `rows` (stride 64), zero outside.
+                for lane in 0..<16 {
+                    let t = block + lane, dst = rows + lane * 64
+                    dst.update(repeating: 0, count: 64)
+                    guard t < tiles else { continue }
+                    let image = t / tilesPerImage, ty = t % tilesPerImage / tilesX, tx = t % tilesX
+                    let y0 = m * ty, x0 = m * tx, rowsIn = min(m, h - y0), colsIn = min(m, w - x0)
+                    let src = dY + (image * outChannels + o) * hw + y0 * w + x0
+                    for a in 0..<rowsIn { (dst + a * m).update(from: src + a * w, count: colsIn) }
+                }
+                for q in 0..<(m * m + 15) / 16 { transpose16x16(rows + 16 * q, srcStride: 64, rows: 16, lanes + 256 * q, dstStride: 16) }
+                // lanes[(i·m + j)] = dY[i][j]; stage[a][j] = Σ_i Aᵀ[i][a] dY[i][j]; dM[a][b] = Σ_j stage[a][j] Aᵀ[j][b].
+                let dst = s.m.base + o * ct + block
+                if m == 4 {
+                    for j in 0..<4 {
+                        WinogradTransform.gradientButterfly4(lanes + j &* 16, stride: 64).store(stage + j &* 16, stride: 64)
+                    }
+                    for a in 0..<8 {
+                        WinogradTransform.gradientButterfly4(stage + a &* 64, stride: 16).store(dst + (a &* 8) &* plane, stride: plane)
+                    }
+                } else {
+                    let at = transform.at
+                    for a in 0..<8 {
+                        for j in 0..<m {
+                            var acc = Vec16()
+                            for i in 0..<m where at[i * 8 + a] != 0 { acc = acc.addingProduct(load16(lanes + (i * m + j) * 16), Float(at[i * 8 + a])) }
+                            store16(acc, stage + (a * 8 + j) * 16)
+                        }
+                        for b in 0..<8 {
+                            var acc = Vec16()
+                            for j in 0..<m where at[j * 8 + b] != 0 { acc = acc.addingProduct(load16(stage + (a * 8 + j) * 16), Float(at[j * 8 + b])) }
+                            store16(acc, dst + (a * 8 + b) * plane)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW[o][i] (r x r) = Gᵀ dU[·][o][i] G for every kernel, 16 at once; added to dW when `accumulate`.
+    func untransformWeights(_ du: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let r = transform.r, rr = r &* r, pairs = outChannels &* geometry.channels
+        let g = g.base, lanes = weightLanes.base, left = leftProduct.base
+        for first in stride(from: 0, to: pairs, by: 16) {
+            let count = min(16, pairs - first)
+            // left[a][kx] = Σ_b dU[a][b] G[b][kx]; then dW[ky][kx] = Σ_a G[a][ky] left[a][kx].
+            for a in 0..<8 {
+                for kx in 0..<r {
+                    var acc = Vec16()
+                    for b in 0..<8 { acc = acc.addingProduct(load16(du + ((a &* 8 &+ b) &* pairs &+ first), count: count), g[b &* r &+ kx]) }
+                    store16(acc, left + (a &* r &+ kx) &* 16)
+                }
+            }
+            for ky in 0..<r {
+                for kx in 0..<r {
+                    var acc = Vec16()
+                    for a in 0..<8 { acc = acc.addingProduct(load16(left + (a &* r &+ kx) &* 16), g[a &* r &+ ky]) }
+                    store16(acc, lanes + (ky &* r &+ kx) &* 16)
+                }
+            }
+            for lane in 0..<count {
+                let kernel = dw + (first &+ lane) &* rr
+                for t in 0..<rr { kernel[t] = accumulate ? kernel[t] + lanes[t &* 16 &+ lane] : lanes[t &* 16 &+ lane] }
+            }
+        }
+    }
+
     /// Y = Aᵀ M A + bias of one block of 16 tiles by the matrix Aᵀ itself, for tiles other than
     /// F(4x4, 5x5)'s (3 x 3 and 7 x 7 kernels): M[ξ] at src + ξ·plane, Y[a][b] to outLanes.
     func transformOutputsByTable(_ src: UnsafePointer<Float>, plane: Int, bias: Float, scratch s: Scratch) {

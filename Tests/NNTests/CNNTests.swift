@@ -158,7 +158,7 @@ func smallCNN(_ c: CNNCase, threads: Int = 1) -> CNN {
     CNNCase(channels: 3, side: 8, conv: [3, 2], kernel: 5, hidden: [6], inputDropout: 0.2, hiddenDropout: 0.5, n: 4),
     CNNCase(channels: 1, side: 6, conv: [2], kernel: 3, hidden: [], inputDropout: 0, hiddenDropout: 0, n: 2),
     CNNCase(channels: 3, side: 8, conv: [3, 2], kernel: 5, hidden: [6], inputDropout: 0, hiddenDropout: 0, n: 4),
-    // Winograd's forward product and input gradient (the weight gradient stays direct). Its 5 x 5
+    // Winograd's forward product and both gradients. Its 5 x 5
     // layers round more (F(4x4, 5x5)'s points spread wider) than a Float difference quotient
     // tolerates here (worst 0.023 at the 2e-3 probes); their gradients are checked against the
     // direct network's instead (aCNNWithWinogradMatchesTheDirectCNN, 1e-4 relative).

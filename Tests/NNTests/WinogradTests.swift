@@ -177,3 +177,36 @@ func aCNNWithWinogradMatchesTheDirectCNN(_ base: CNNCase) {
         #expect([y0, y1, y2, y3].map { Double($0[11]) } == (0..<4).map { t.at[$0 * 8 + j] })
     }
 }
+
+@Test(arguments: [
+    WinogradCase(channels: 3, out: 2, height: 5, width: 7, kernel: 5, images: 2),
+    WinogradCase(channels: 2, out: 3, height: 9, width: 6, kernel: 3, images: 3),
+    WinogradCase(channels: 16, out: 8, height: 8, width: 8, kernel: 5, images: 37),   // three chunks
+    WinogradCase(channels: 64, out: 64, height: 16, width: 16, kernel: 5, images: 6),
+])
+func winogradWeightGradientMatchesTheDirectOne(_ c: WinogradCase) {
+    // dW and db against Convolution.weightGradient (im2col, itself checked against finite
+    // differences), summed over the images; then added to what is there when accumulating.
+    let g = ConvGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel)
+    var rng = RNG(seed: 21)
+    let x = (0..<(c.images * c.channels * g.pixels)).map { _ in rng.uniform() * 2 - 1 }
+    let dy = (0..<(c.images * c.out * g.pixels)).map { _ in rng.uniform() * 2 - 1 }
+    var expectedW = [Float](repeating: 0, count: c.out * g.patch), expectedB = [Float](repeating: 0, count: c.out)
+    for image in 0..<c.images {
+        let xi = Array(x[(image * c.channels * g.pixels)..<((image + 1) * c.channels * g.pixels)])
+        let di = Array(dy[(image * c.out * g.pixels)..<((image + 1) * c.out * g.pixels)])
+        Convolution.weightGradient(di, input: xi, g, outChannels: c.out, dWeights: &expectedW, dBias: &expectedB, accumulate: image > 0)
+    }
+    let engine = WinogradConvolution(geometry: g, outChannels: c.out)
+    let scratch = WinogradConvolution.Scratch(serving: [engine])
+    var dw = [Float](repeating: .nan, count: expectedW.count), db = [Float](repeating: .nan, count: c.out)
+    engine.weightGradient(dy, input: x, count: c.images, dWeights: &dw, dBias: &db, accumulate: false, scratch: scratch)
+    func relativeError(_ a: [Float], _ b: [Float]) -> Double {
+        let diff = zip(a, b).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
+        return diff / b.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+    }
+    #expect(relativeError(dw, expectedW) < WinogradTransform.errorBound(kernel: c.kernel))
+    #expect(relativeError(db, expectedB) < 1e-5)
+    engine.weightGradient(dy, input: x, count: c.images, dWeights: &dw, dBias: &db, accumulate: true, scratch: scratch)
+    #expect(relativeError(dw, expectedW.map { 2 * $0 }) < WinogradTransform.errorBound(kernel: c.kernel))
+}
