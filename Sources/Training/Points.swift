@@ -231,9 +231,9 @@ public enum Points {
         do { record = try JSON.parse(text) } catch { throw OutputError(path: configPath, problem: "is not valid JSON (\(error)); rerun the experiment to rewrite it") }
         guard let configJSON = record["config"] else { throw OutputError(path: configPath, problem: "has no \"config\"") }
         let config: ExperimentConfig
-        do { config = try ExperimentConfig.parse(configJSON, source: configPath) } catch var e as ConfigError {
-            e.file = configPath
-            throw e
+        do { config = try ExperimentConfig.parse(configJSON, source: configPath) } catch let e as ConfigError {
+            throw ConfigError(file: configPath, path: e.path, e.message
+                              + "; rerun the experiment (`adam-bench run CONFIG` with the same options) to rewrite it: its finished points are kept")
         }
         var files: [DataFile] = []
         if case .array(let items)? = record["data_files"] {
