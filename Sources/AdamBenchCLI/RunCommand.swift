@@ -91,6 +91,8 @@ enum RunCommand {
             } else if !options.quiet {
                 printErr("when every shard is done: adam-bench collect \(dir)")
             }
+            // The points folder stays this run's until its results are merged.
+            plan.release()
         }
     }
 
