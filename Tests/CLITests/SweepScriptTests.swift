@@ -33,7 +33,7 @@ func sweepScript(_ arguments: [String], environment: [String: String] = [:]) thr
             dir.read("calls.log") ?? "", dir)
 }
 
-@Test(arguments: ["a[$(touch pwned)]", "0", "-3", "08", "1e3", "2+2", "1000000", " 4"])
+@Test(arguments: ["a[$(touch pwned)]", "PATH[$(touch pwned)]", "0", "-3", "08", "1e3", "2+2", "1000000", " 4"])
 func sweepScriptRefusesATaskCountThatIsNotAPlainNumber(_ tasks: String) throws {
     let (r, calls, dir) = try sweepScript(["c.json", "out", tasks])
     #expect(r.status == 2 && r.stderr.contains("sweep.sbatch: TASKS is '\(tasks)'"), "\(r.status) \(r.stderr)")
@@ -58,7 +58,7 @@ func sweepScriptRefusesATaskCountThatIsNotAPlainNumber(_ tasks: String) throws {
     (["SLURM_ARRAY_TASK_ID": "2"], "--shard 2/3"),  // an old Slurm without the array's size: the third argument
     (["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "8", "SLURM_ARRAY_TASK_COUNT": "3"], "one range"),
     (["SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "8", "SLURM_ARRAY_TASK_COUNT": "8"], "one range"),
-    (["SLURM_ARRAY_TASK_ID": "a[$(touch pwned)]", "SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID is 'a[$(touch pwned)]'"),
+    (["SLURM_ARRAY_TASK_ID": "PATH[$(touch pwned)]", "SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID is 'PATH[$(touch pwned)]'"),
     (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "x[$(touch pwned)]"], "the number of tasks is 'x[$(touch pwned)]'"),
 ])
 func sweepScriptRunsTheShardOfTheTasksPlaceInTheArray(_ c: ([String: String], String)) throws {
