@@ -10,7 +10,8 @@ enum CollectCommand {
         let a = try Arguments(args, valued: [], switches: ["--quiet", "--partial"])
         guard a.positional.count == 1 else { throw UsageError("collect takes one results folder: adam-bench collect results/NAME [--partial]") }
         // The results go into the folder named, so it must be that folder, not a link to another.
-        let folder = a.positional[0]
+        var folder = a.positional[0]
+        while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }  // "link/" would resolve the link
         var info = stat()
         if lstat(folder, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: folder)) ?? "?"

@@ -139,6 +139,8 @@ func killedAtEveryStepOfReplacingResultsTheNextCollectFinishesThem(_ operation: 
     #expect(symlink("tuned", dir.file("c/link")) == 0)
     let link = try Binary.run(["collect", "c/link"], directory: dir.path)
     #expect(link.status == 2 && link.stderr.contains("c/link: is a symbolic link (to tuned); collect the results folder itself"), "\(link.stderr)")
+    let slash = try Binary.run(["collect", "c/link/", "--partial"], directory: dir.path)
+    #expect(slash.status == 2 && slash.stderr.contains("c/link: is a symbolic link"), "\(slash.stderr)")
     #expect(names(dir, "c/tuned").map { dir.read("c/tuned/\($0)") } == original)
 }
 
