@@ -27,6 +27,7 @@ enum HelpText {
       --epochs N        override training.epochs
       --seed N          override training.seed(s) with one seed
       --arms a,b        run only these arms
+                        (claims on arms not run or epochs not reached are left out, with a note)
       --quiet           no progress output on stderr
       --shard I/N       run and sweep: only the points with index mod N == I (then `collect`)
 
@@ -58,10 +59,12 @@ enum HelpText {
       params/        with training.save_params: <arm>-seed<N>.npy, each point's final parameters
     With --shard I/N only the points with index mod N == I run, so N processes or cluster jobs
     can share one results folder; `adam-bench collect OUT/<name>` merges them when all are done,
-    into the files one process would have written, byte for byte. `collect DIR --partial` shows a
-    run still going: OUT/<name>-partial/ gets the finished points and the running ones up to their
-    last checkpoint (points not started left out; a tuned run's whole grid), and stderr says how
-    far each point got; plot and report read it like any results folder.
+    into the files one process would have written, byte for byte, in DIR itself. `collect DIR
+    --partial` shows a run still going: DIR-partial/ (never another experiment's results) gets the
+    finished points and the running ones up to their last checkpoint (points not started left
+    out; a tuned run's whole grid), and stderr says how far each point got; plot and report read
+    it like any results folder. While processes of one config use a points folder, a run of other
+    settings there is refused (exit 4).
     Successive halving (tune.halving, see help config) goes rung by rung: each point trains to
     the next rung its arm waits for, stops there with a checkpoint, and the best go on from it.
     Its state is the points folder, so a rerun after a kill continues it. A shard that has
@@ -146,7 +149,9 @@ enum HelpText {
     Without -o the report goes to stdout and each folder's plot to RESULT_DIR/report.svg. With -o
     the plots go to --images (default: FILE.md's folder) as report-NAME.svg; when FILE.md already
     holds the lines <!-- adam-bench report: begin --> and <!-- adam-bench report: end --> (a
-    README), only the text between them is replaced, headings one level down.
+    README), only the text between them is replaced, headings one level down; a file with the
+    markers missing, repeated or out of order, that is not an earlier report, is refused (exit 4)
+    and left as it is.
     Claim kinds ("quote" holds the paper's sentence; "column" the column read):
       {"kind": "lowest"|"highest", "series": ARM, "epoch": E, "among": [ARMS]}
       {"kind": "order", "series": [ARM, ..], "epoch": E}                       ascending

@@ -1,5 +1,6 @@
 // `adam-bench report RESULT_DIR... [-o FILE.md] [--images DIR] [--paper FIGURES.csv]`
 import Config
+import Datasets
 import Results
 import Foundation
 
@@ -50,12 +51,7 @@ enum ReportCommand {
             print(document, terminator: "")
             return .success
         }
-        // A file with the markers (the README) gets the report between them, one heading level down.
-        if let existing = try? String(contentsOfFile: output, encoding: .utf8),
-           let begin = existing.range(of: beginMarker), let end = existing.range(of: endMarker), begin.upperBound <= end.lowerBound {
-            let body = document.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2)
-                .map { $0.hasPrefix("#") ? "#" + $0 : String($0) }.joined(separator: "\n")
-            let spliced = String(existing[..<begin.upperBound]) + "\n" + body + String(existing[end.lowerBound...])
+        if let spliced = try splice(document, into: output) {
             try OutputFiles.writeAtomically(spliced, to: output)
             printErr("wrote the report into \(output) (between its report markers)")
         } else {
@@ -63,6 +59,45 @@ enum ReportCommand {
             printErr("wrote \(output)")
         }
         return .success
+    }
+
+    /// What -o writes into an existing file: a file with the two markers, each on a line of
+    /// its own, begin first (the README), gets the report between them, one heading level down
+    /// (the text returned); an earlier report, or an empty file, is replaced (nil). Anything
+    /// else (markers missing, repeated or out of order, text that is not a report) is refused,
+    /// naming what is wrong, and the file is left as it is.
+    static func splice(_ document: String, into output: String) throws -> String? {
+        var info = stat()
+        guard lstat(output, &info) == 0 else { return nil }
+        let existing: String
+        do {
+            let bytes = try FileInput.read(output, limit: FileInput.resultLimit)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw OutputError(path: output, problem: "is not UTF-8 text, so it is not a report; give -o a new file")
+            }
+            existing = text
+        } catch let e as FileInput.Failure {
+            throw OutputError(path: output, problem: e.message + "; give -o a new file")
+        }
+        let lines = existing.split(separator: "\n", omittingEmptySubsequences: false)
+        func at(_ marker: String) -> [Int] { lines.indices.filter { lines[$0].trimmingCharacters(in: .whitespaces) == marker } }
+        let begins = at(beginMarker), ends = at(endMarker)
+        let rule = "the report goes between the lines \(beginMarker) and \(endMarker), each once, on a line of its own, begin first; fix them or give -o a new file (the file is unchanged)"
+        func lineNumbers(_ l: [Int]) -> String { l.map { String($0 + 1) }.joined(separator: ", ") }
+        switch (begins.count, ends.count) {
+        case (1, 1) where begins[0] < ends[0]:
+            let body = document.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2)
+                .map { $0.hasPrefix("#") ? "#" + $0 : String($0) }.joined(separator: "\n")
+            return lines[...begins[0]].joined(separator: "\n") + "\n" + body + lines[ends[0]...].joined(separator: "\n")
+        case (1, 1):
+            throw OutputError(path: output, problem: "has the report's end marker (line \(ends[0] + 1)) before its begin marker (line \(begins[0] + 1)); " + rule)
+        case (0, 0) where existing.isEmpty || existing.hasPrefix(Report.title + "\n"):
+            return nil
+        case (0, 0):
+            throw OutputError(path: output, problem: "is not a report adam-bench wrote and has no report markers; " + rule)
+        default:
+            throw OutputError(path: output, problem: "has the report's begin marker on line(s) \(begins.isEmpty ? "none" : lineNumbers(begins)) and its end marker on line(s) \(ends.isEmpty ? "none" : lineNumbers(ends)); " + rule)
+        }
     }
 
     /// `path` relative to the folder `base` (both relative to the working directory or absolute).

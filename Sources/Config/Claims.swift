@@ -191,3 +191,26 @@ public struct Claim: Sendable, Equatable {
         return claim
     }
 }
+
+extension ExperimentConfig {
+    /// The arm names a claim may name: the arms, a sweep's arm replaced by its points.
+    static func claimArms(_ arms: [ArmConfig], sweep: SweepConfig?) -> [String] {
+        guard let sweep else { return arms.map(\.name) }
+        return arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0).map(\.name) : [$0.name] }
+    }
+
+    /// Why a claim of the config as written cannot be checked on a run with these overrides (an
+    /// arm not run, an epoch not reached, a sweep left out); nil when it can.
+    func whyClaimCannotBeChecked(_ claim: Claim, overrides o: ConfigOverrides) -> String? {
+        let names = Self.claimArms(arms, sweep: sweep)
+        if let absent = (claim.series + claim.among).first(where: { !names.contains($0) }) {
+            return o.arms.map { "arm \"\(absent)\" is not among --arms \($0.joined(separator: ","))" } ?? "arm \"\(absent)\" is not run"
+        }
+        if let e = claim.epoch, e > training.epochs { return "it reads epoch \(e), beyond --epochs \(training.epochs)" }
+        if claim.kind.isSweep {
+            guard let sweep else { return "it reads the sweep's points, and the swept arm is not among --arms" }
+            if let e = claim.epoch, !sweep.readEpochs.contains(e) { return "it reads epoch \(e), which the sweep no longer reads" }
+        }
+        return nil
+    }
+}

@@ -13,10 +13,30 @@ public struct ConfigOverrides: Sendable, Equatable {
         self.seed = seed
         self.arms = arms
     }
+
+    /// The options as given on the command line, for messages.
+    var flags: String {
+        var parts: [String] = []
+        if let epochs { parts.append("--epochs \(epochs)") }
+        if let seed { parts.append("--seed \(seed)") }
+        if let arms { parts.append("--arms " + arms.joined(separator: ",")) }
+        return parts.joined(separator: " ")
+    }
 }
 
 extension ExperimentConfig {
     public func applying(_ o: ConfigOverrides) throws -> ExperimentConfig {
+        var notes: [String] = []
+        return try applying(o, notes: &notes)
+    }
+
+    /// The config with the command line's overrides applied, valid as a whole before anything
+    /// trains: what the overrides leave out goes with it (a sweep whose arm is not run, the arm
+    /// grids of arms not run, read epochs beyond --epochs), and a claim about an arm not run or
+    /// an epoch not reached is left out with a note in `notes` (it could never be checked). The
+    /// result reads back as it is, so the points/config.json and manifest.json it is recorded in
+    /// can always be collected and reported.
+    public func applying(_ o: ConfigOverrides, notes: inout [String]) throws -> ExperimentConfig {
         var c = self
         if let e = o.epochs {
             c.training.epochs = e
@@ -28,12 +48,33 @@ extension ExperimentConfig {
         }
         if let s = o.seed { c.training.seeds = [s] }
         if let names = o.arms {
-            if let sweep = c.sweep, !names.contains(sweep.arm) { c.sweep = nil }
             for n in names where !arms.contains(where: { $0.name == n }) {
                 throw ConfigError(file: source, path: "",
                                   "--arms: no arm named \"\(n)\" (this config has \(arms.map(\.name).joined(separator: ", ")))")
             }
             c.arms = arms.filter { names.contains($0.name) }
+            if let sweep = c.sweep, !names.contains(sweep.arm) { c.sweep = nil }
+            if var tune = c.tune {
+                tune.armGrids.removeAll { !names.contains($0.arm) }
+                // The shared grid goes when every arm left has its own.
+                if c.arms.allSatisfy({ arm in tune.armGrids.contains { $0.arm == arm.name } }) { tune.grid = [] }
+                c.tune = tune
+            }
+        }
+        var kept: [Claim] = []
+        for (i, claim) in c.claims.enumerated() {
+            if let why = c.whyClaimCannotBeChecked(claim, overrides: o) {
+                notes.append("\(source): claims[\(i)] (\(claim.kind.rawValue)\(claim.series.isEmpty ? "" : " " + claim.series.joined(separator: ", "))) is left out of this run: \(why)")
+            } else {
+                kept.append(claim)
+            }
+        }
+        c.claims = kept
+        do {
+            _ = try ExperimentConfig.parse(c.resolvedJSON, source: source)
+        } catch let e as ConfigError {
+            throw ConfigError(file: source, path: e.path,
+                              "\(e.message) (with \(o.flags)); run without those options or change the config")
         }
         return c
     }
@@ -58,6 +99,11 @@ extension ExperimentConfig {
                           ("pool", .object([("size", .number(Double(m.poolSize))), ("stride", .number(Double(m.poolStride))),
                                             ("pad", .number(Double(m.poolPad)))])),
                           ("conv_algorithm", .string(m.convAlgorithm.rawValue))]
+            }
+            // A logistic regression's input dropout (IMDB) changes its results like any setting;
+            // written only when set, so the fingerprints of those without it stay as they were.
+            if m.kind == .logisticRegression && m.inputDropout > 0 {
+                pairs.append(("dropout", .object([("input", .number(m.inputDropout))])))
             }
             if m.kind == .mlp || m.kind == .cnn {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("activation", .string(m.activation.rawValue)),

@@ -267,10 +267,8 @@ extension ExperimentConfig {
         let sweep = try root.raw("sweep").map { try SweepConfig.parse($0, arms: arms, epochs: training.epochs) }
         let tune = try root.raw("tune").map { try TuneConfig.parse($0, arms: arms, training: training) }
         if sweep != nil && tune != nil { throw ConfigError(path: "tune", "cannot be combined with \"sweep\" in one config") }
-        var runArms = arms
-        if let sweep { runArms = arms.flatMap { $0.name == sweep.arm ? sweep.points(of: $0) : [$0] } }
         let claims = try root.raw("claims").map {
-            try Claim.parseList($0, arms: runArms.map(\.name), epochs: training.epochs, sweep: sweep)
+            try Claim.parseList($0, arms: claimArms(arms, sweep: sweep), epochs: training.epochs, sweep: sweep)
         } ?? []
         try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep", "tune", "claims"])
         return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,

@@ -1,5 +1,7 @@
-// Writing results: every file goes to a temporary name in the same folder and is renamed into
-// place when complete, so an interrupted run never leaves a half-written file.
+// Writing results: every file goes to a fresh temporary name in the same folder and is renamed
+// into place when complete, so an interrupted run never leaves a half-written file. Temporary
+// names are unpredictable and created exclusively, never through a link planted under them; the
+// rename replaces a link at the destination itself, never the file it points to.
 import Config
 import Foundation
 
@@ -27,80 +29,94 @@ public enum OutputFiles {
         try writeAtomically(Array(text.utf8), to: path)
     }
 
-    /// The temporary name `path` is written under before it is renamed into place.
-    package static func temporaryName(_ path: String) -> String {
-        let dir = (path as NSString).deletingLastPathComponent
-        return (dir as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
-    }
-
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         var set = FileSet()
         try set.stage(bytes, to: path)
         try set.commit()
     }
 
-    /// Files that replace their old versions together: each is written in full to a temporary
-    /// name beside it and flushed to disk (`stage`); only when all are written are they renamed
-    /// into place (`commit`), so a failure while writing (a full disk) leaves every old file as
-    /// it was. Renames within a folder need no space; the folder is flushed after them.
-    public struct FileSet: ~Copyable {
-        private var pending: [(temp: String, path: String)] = []
-        public init() {}
+    // MARK: - Temporary names
 
-        public mutating func stage(_ text: String, to path: String) throws { try stage(Array(text.utf8), to: path) }
+    /// This machine's name as temporary names carry it (ASCII letters, digits and '-'): on a
+    /// folder shared by many machines, a process id means something only on its own.
+    static let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let name = gethostname(&buffer, 255) == 0 ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let cleaned = String(name.unicodeScalars.prefix(40).map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) ? Character($0) : "-" })
+        return cleaned.isEmpty ? "host" : cleaned
+    }()
 
-        public mutating func stage(_ bytes: [UInt8], to path: String) throws {
-            let temp = temporaryName(path)
-            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
+    /// A fresh temporary name beside `path`: `.NAME.HOST.PID-RANDOM.tmp`. The 64 random bits make
+    /// it unpredictable, so nothing can be planted under it beforehand; host and process id say
+    /// whose it is (`removeAbandonedTemporaries`).
+    package static func temporaryName(_ path: String) -> String {
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = String((path as NSString).lastPathComponent.prefix(120))
+        let random = String(UInt64.random(in: 0 ... .max), radix: 16)
+        return (dir as NSString).appendingPathComponent(".\(name).\(host).\(getpid())-\(random).tmp")
+    }
+
+    /// A new file at a fresh temporary name beside `path`, open for writing: created exclusively
+    /// (O_EXCL: never a file or link that is already there; O_NOFOLLOW: never through a link).
+    /// Returns the name and descriptor, or throws naming `path`.
+    package static func createTemporary(for path: String) throws -> (name: String, fd: Int32) {
+        for _ in 0..<16 {
+            let name = temporaryName(path)
+            let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd >= 0 { return (name, fd) }
+            guard errno == EEXIST else {
                 let why = String(cString: strerror(errno))
-                abandon()
-                throw OutputError(path: path, problem: "cannot be written (\(why); is the folder writable?)")
-            }
-            var written = 0
-            let ok: Bool = bytes.withUnsafeBytes { raw in
-                while written < raw.count {
-                    let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                    if n < 0 { if errno == EINTR { continue }; return false }
-                    written += n
-                }
-                return fsync(fd) == 0
-            }
-            let why = String(cString: strerror(errno))
-            close(fd)
-            pending.append((temp, path))
-            guard ok else {
-                abandon()
-                throw OutputError(path: path, problem: "cannot be written (\(why); is the disk full?)")
+                let hint = errno == ENOENT || errno == ENOTDIR ? "does its folder exist?" : "is the folder writable?"
+                throw OutputError(path: path, problem: "cannot be written (\(why); \(hint))")
             }
         }
+        throw OutputError(path: path, problem: "cannot be written: no fresh temporary name beside it")
+    }
 
-        /// Moves every staged file into place, in the order staged.
-        public mutating func commit() throws {
-            var folders: [String] = []
-            for (i, (temp, path)) in pending.enumerated() {
-                guard rename(temp, path) == 0 else {
-                    let why = String(cString: strerror(errno))
-                    for (t, _) in pending[i...] { unlink(t) }
-                    pending = []
-                    throw OutputError(path: path, problem: "cannot be moved into place (\(why))")
-                }
-                let folder = (path as NSString).deletingLastPathComponent
-                if !folders.contains(folder) { folders.append(folder) }
-            }
-            pending = []
-            for folder in folders {
-                let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if fd >= 0 { fsync(fd); close(fd) }
-            }
+    /// Who left a temporary name: (host, process id), or nil for a name that is not one. Names
+    /// of earlier versions, `.NAME.PID.tmp`, are this host's.
+    static func owner(ofTemporary name: String) -> (host: String, pid: Int32)? {
+        guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return nil }
+        let parts = name.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let last = parts.last else { return nil }
+        if let pid = Int32(last) { return (host, pid) }
+        let idAndRandom = last.split(separator: "-", maxSplits: 1)
+        guard parts.count >= 3, idAndRandom.count == 2, let pid = Int32(idAndRandom[0]) else { return nil }
+        return (String(parts[parts.count - 2]), pid)
+    }
+
+    /// Removes the temporary files in `dir` of processes that no longer run (killed while
+    /// writing): those of this machine whose process is gone. Those of live processes (other
+    /// shards) and of other machines (whose processes cannot be seen from here) are left alone.
+    package static func removeAbandonedTemporaries(in dir: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for name in names {
+            guard let (h, pid) = owner(ofTemporary: name), h == host, pid != getpid(), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink((dir as NSString).appendingPathComponent(name)) }
         }
+    }
 
-        /// Removes what was staged; the old files stay.
-        public mutating func abandon() {
-            for (temp, _) in pending { unlink(temp) }
-            pending = []
+    /// Flushes a folder's entries (renames, removals) to disk.
+    package static func syncFolder(_ folder: String) {
+        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// Writes all of `bytes` to `fd` and flushes it to disk; false (errno set) when it cannot.
+    /// A "write" fault (tests) fails it half-way, as a full disk does.
+    package static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
+        var written = 0
+        let injected = Faults.hit("write")
+        let end = injected ? bytes.count / 2 : bytes.count
+        let ok: Bool = bytes.withUnsafeBytes { raw in
+            while written < end {
+                let n = write(fd, raw.baseAddress! + written, end - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return true
         }
-
-        deinit { for (temp, _) in pending { unlink(temp) } }
+        if injected { errno = ENOSPC; return false }
+        return ok && fsync(fd) == 0
     }
 }

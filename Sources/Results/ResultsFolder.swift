@@ -18,13 +18,28 @@ public enum ResultsFolder {
         (outRoot as NSString).appendingPathComponent(config.name)
     }
 
-    /// Writes the result files of `results` (every point, in order) into OUT/<name>/. A tuned
-    /// config's arms are its picks; with `pickTuned` false (a partial run, whose grid is not all
-    /// there) every point shows under its own name and nothing is picked.
+    /// The files a results folder's set is made of (tuning.csv for a tuned config).
+    static let fileNames = ["tuning.csv", "curves.csv", "summary.csv", "timings.csv", "manifest.json"]
+
+    /// Writes the result files of `results` (every point, in order) into OUT/<name>/.
     public static func write(_ config: ExperimentConfig, files: [DataFile], results: [ArmResult], outRoot: String, threads: Int,
                              started: Date, pickTuned: Bool = true) throws -> RunOutcome {
-        let dir = directory(config, outRoot: outRoot)
+        try write(config, files: files, results: results, directory: directory(config, outRoot: outRoot), threads: threads,
+                  started: started, pickTuned: pickTuned)
+    }
+
+    /// Writes the result files of `results` (every point, in order) into `dir`. A tuned
+    /// config's arms are its picks; with `pickTuned` false (a partial run, whose grid is not all
+    /// there) every point shows under its own name and nothing is picked. The folder's lock is
+    /// held while the set is replaced, so that writers take turns; under it, a set a killed
+    /// process was replacing is finished first and its leftover temporaries go.
+    public static func write(_ config: ExperimentConfig, files: [DataFile], results: [ArmResult], directory dir: String, threads: Int,
+                             started: Date, pickTuned: Bool = true) throws -> RunOutcome {
         try OutputFiles.makeDirectory(dir)
+        let lock = try DirectoryLock(dir)
+        defer { lock.release() }
+        try OutputFiles.finishInterruptedCommits(in: dir)
+        removeStaleTemporaries(dir)
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         // Tuning reports each arm's best point; the whole grid goes to tuning.csv. With successive
         // halving the rungs are worked out again from the curves (the same function that decided
@@ -59,5 +74,13 @@ public enum ResultsFolder {
         try set.stage(manifest, to: path("manifest.json"))
         try set.commit()
         return RunOutcome(directory: dir, results: grid, tuning: choices)
+    }
+
+    /// Temporaries of the result files left by killed processes (on any machine: under the
+    /// folder's lock, no writer of these files is at work).
+    static func removeStaleTemporaries(_ dir: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".tmp") {
+            if fileNames.contains(where: { name.hasPrefix(".\($0).") }) { unlink((dir as NSString).appendingPathComponent(name)) }
+        }
     }
 }

@@ -29,6 +29,7 @@ public enum ResultsPlot {
     public static func figurePanels(directory: String, paper: CSVTable?, paperFigure: String? = nil, epoch: Int?,
                                     adjustSweep: (inout PlotPanel) -> Void = { _ in },
                                     override: (inout PlotSettings) -> Void) throws -> [PlotPanel] {
+        try OutputFiles.checkNoInterruptedCommit(in: directory)
         if let sweep = try sweepPanels(directory: directory, epoch: epoch, paper: paper) {
             return sweep.map { var p = $0; adjustSweep(&p); return p }
         }

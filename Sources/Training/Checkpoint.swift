@@ -131,7 +131,7 @@ struct CheckpointPlan: Sendable {
         w.u64(Checksum64.of(w.data))
         if Fault.current == .killDuringCheckpoint(epoch: epoch) {
             // Half the file under its temporary name, then the process dies as under kill -9.
-            let fd = open(OutputFiles.temporaryName(path), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let fd = (try? OutputFiles.createTemporary(for: path))?.fd ?? -1
             _ = w.data.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count / 2) }
             kill(getpid(), SIGKILL)
         }

@@ -31,7 +31,7 @@ extension Points {
     /// The points of `shard` that the arms' next rungs wait for, each to train to that rung's
     /// epoch; and the rungs this shard waits on that other shards' points hold up.
     static func planHalving(_ config: ExperimentConfig, _ tune: TuneConfig, _ halving: Halving, shard: Shard, directory dir: String,
-                            fingerprints every: [String]) -> Plan {
+                            fingerprints every: [String], hold: DirectoryLock) -> Plan {
         let found = states(config, directory: dir, fingerprints: every)
         let record = Tuner.halving(config, tune, halving, states: found)
         let mine = { (i: Int) in i % shard.count == shard.index }
@@ -53,7 +53,7 @@ extension Points {
         let remaining = todo.reduce(0) { $0 + until[$1]! - (found[$1]?.epochsDone ?? 0) }
         let ours = every.indices.filter(mine).count
         var plan = Plan(directory: dir, todo: todo, damaged: damaged, skipped: ours - todo.count, total: every.count,
-                        remainingEpochs: remaining, fingerprints: Dictionary(uniqueKeysWithValues: todo.map { ($0, every[$0]) }))
+                        remainingEpochs: remaining, fingerprints: Dictionary(uniqueKeysWithValues: todo.map { ($0, every[$0]) }), hold: hold)
         plan.until = until
         plan.halving = record
         plan.blocked = blocked

@@ -43,6 +43,11 @@ public enum Points {
         /// of them, whose ranking may give this shard more to train. Empty when this shard's
         /// part is done for now and for later.
         public var blocked: [String] = []
+        /// This run's share of the points folder (`holdPoints`), from planning until `release`
+        /// (after the merge) or until the plan goes.
+        let hold: DirectoryLock
+
+        public func release() { hold.release() }
     }
 
     /// What a shard did: points trained (or stopped at a rung), already complete, in all; with
@@ -67,24 +72,34 @@ public enum Points {
     }
 
     /// Records the config in points/config.json and finds the points of `shard` not complete yet.
+    /// Processes plan one at a time (the results folder's lock); each then holds the points
+    /// folder, shared with the other processes of the same points (shards), until its plan is
+    /// released, and a process with other settings is refused meanwhile.
     public static func plan(_ config: ExperimentConfig, problem: Problem, shard: Shard, outRoot: String) throws -> Plan {
+        // What points/config.json records must read back, or `collect` could never merge these points.
+        do { _ = try ExperimentConfig.parse(config.resolvedJSON, source: config.source) } catch var e as ConfigError {
+            e.file = config.source
+            throw e
+        }
+        let results = ResultsFolder.directory(config, outRoot: outRoot)
         let dir = directory(config, outRoot: outRoot)
         try OutputFiles.makeDirectory(dir)
-        removeAbandonedTemporaries(in: dir)
         let files = problem.dataFiles
+        let all = ExperimentRunner.points(config)
+        let every = all.map { config.fingerprint($0.arm, seed: $0.seed, files: files) }
+        let turn = try DirectoryLock(results)
+        defer { turn.release() }
+        let hold = try holdPoints(results, fingerprints: every, name: config.name)
+        OutputFiles.removeAbandonedTemporaries(in: dir)
+        OutputFiles.removeAbandonedTemporaries(in: (results as NSString).appendingPathComponent("params"))
         let record: JSON = .object([("config", config.resolvedJSON), ("data_files", .array(files.map {
             .object($0.json.map { ($0.0, .string($0.1)) })
         }))])
         try OutputFiles.writeAtomically(record.rendered() + "\n", to: (dir as NSString).appendingPathComponent("config.json"))
-        let all = ExperimentRunner.points(config)
-        let every = all.map { config.fingerprint($0.arm, seed: $0.seed, files: files) }
-        // Shards starting together take turns: each moves the files of a grid that grew to their
-        // new indices and then reads its own, never while another is moving them.
-        let lock = try DirectoryLock(dir)
-        defer { lock.release() }
+        // Files of a grid that grew move to their new indices before anyone reads them.
         try realign(dir, fingerprints: every)
         if let tune = config.tune, let halving = tune.halving {
-            return planHalving(config, tune, halving, shard: shard, directory: dir, fingerprints: every)
+            return planHalving(config, tune, halving, shard: shard, directory: dir, fingerprints: every, hold: hold)
         }
         var todo: [Int] = [], damaged: [Int] = [], skipped = 0, remaining = 0, fingerprints: [Int: String] = [:]
         for i in stride(from: shard.index, to: all.count, by: shard.count) {
@@ -99,7 +114,31 @@ public enum Points {
             remaining += max(0, config.training.epochs - done)
         }
         return Plan(directory: dir, todo: todo, damaged: damaged, skipped: skipped, total: all.count, remainingEpochs: remaining,
-                    fingerprints: fingerprints)
+                    fingerprints: fingerprints, hold: hold)
+    }
+
+    /// A shared lock on the results folder's points/, held by every process that trains or
+    /// merges these points; `fingerprints` (a run's points) must be those of the processes that
+    /// already hold it, which recorded theirs in points/config.json: a run of other settings
+    /// (a grid that grew, other epochs) would renumber and overwrite their files under them.
+    /// `collect` passes nil and merges what they recorded. The caller holds the results folder's
+    /// lock, so no one else is taking this one meanwhile.
+    static func holdPoints(_ results: String, fingerprints: [String]?, name: String) throws -> DirectoryLock {
+        let dir = (results as NSString).appendingPathComponent("points")
+        if let alone = try DirectoryLock.exclusiveIfFree(dir) {
+            try alone.share()
+            return alone
+        }
+        if let fingerprints {
+            let theirs: [String]? = try? {
+                let (config, files, _) = try recordedConfig(results)
+                return ExperimentRunner.points(config).map { config.fingerprint($0.arm, seed: $0.seed, files: files) }
+            }()
+            guard theirs == fingerprints else {
+                throw OutputError(path: dir, problem: "is in use by a run of \"\(name)\" with other settings (another grid, epochs, seeds or data) that has not finished; wait until it ends, or give this run another --out folder")
+            }
+        }
+        return try DirectoryLock(dir, shared: true)
     }
 
     /// Trains the plan's points, side by side on the threads; each is written to its point file
@@ -145,7 +184,10 @@ public enum Points {
         let skipped = p.skipped
         var ran = 0
         while true {
-            try run(config, problem: problem, plan: p, threads: threads, progress: round(p))
+            do {
+                defer { p.release() }
+                try run(config, problem: problem, plan: p, threads: threads, progress: round(p))
+            }
             ran += p.todo.count
             guard p.halving != nil, !p.todo.isEmpty else { break }
             p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
@@ -166,6 +208,8 @@ public enum Points {
     /// Merges every point in OUT/<name>/points into curves.csv, summary.csv, timings.csv and
     /// manifest.json. Throws, naming them, when points are missing or stale.
     public static func collect(directory: String, started: Date = Date(), threads: Int = 0) throws -> RunOutcome {
+        let hold = try holdForMerge(directory)
+        defer { hold.release() }
         let (config, files, dir) = try recordedConfig(directory)
         if let tune = config.tune, let halving = tune.halving {
             return try collectHalving(config, tune, halving, files: files, directory: directory, started: started, threads: threads)
@@ -185,8 +229,34 @@ public enum Points {
             if !stale.isEmpty { problem += (problem.isEmpty ? "" : "; ") + "\(stale.count) point files are from another config (first: \(stale[0]))" }
             throw OutputError(path: dir, problem: problem + "; run the missing shards (`adam-bench run CONFIG --shard I/N`), then collect again (or `collect --partial` for what is there)")
         }
-        return try ResultsFolder.write(config, files: files, results: results,
-                                       outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started)
+        return try ResultsFolder.write(config, files: files, results: results, directory: directory, threads: threads, started: started)
+    }
+
+    /// The points folder held for a merge (`holdPoints`), after finishing a renumbering a killed
+    /// process left half done.
+    static func holdForMerge(_ directory: String) throws -> DirectoryLock {
+        let points = (directory as NSString).appendingPathComponent("points")
+        guard FileInput.exists((points as NSString).appendingPathComponent("config.json")) else {
+            _ = try recordedConfig(directory)  // names what is missing
+            throw OutputError(path: points, problem: "has no config.json")
+        }
+        let turn = try DirectoryLock(directory)
+        defer { turn.release() }
+        let hold = try holdPoints(directory, fingerprints: nil, name: "")
+        try finishRealign(points)
+        return hold
+    }
+
+    /// Where `collect --partial` of `directory` writes: a folder beside it, named after it with
+    /// "-partial".
+    public static func partialDirectory(_ directory: String) -> String {
+        var dir = directory
+        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        let last = (dir as NSString).lastPathComponent
+        if last == "." || last == ".." || last == "/" || dir.isEmpty {
+            dir = URL(fileURLWithPath: dir.isEmpty ? "." : dir).standardizedFileURL.path
+        }
+        return dir + "-partial"
     }
 
     /// Where each point of a run stands, for `collect --partial`.
@@ -229,6 +299,10 @@ public enum Points {
     /// point's progress.
     public static func collectPartial(directory: String, started: Date = Date(), threads: Int = 0) throws
         -> (outcome: RunOutcome, epochs: Int, progress: [(name: String, seed: UInt64, progress: Progress)]) {
+        let target = partialDirectory(directory)
+        try checkPartialTarget(target)
+        let hold = try holdForMerge(directory)
+        defer { hold.release() }
         let (recorded, files, dir) = try recordedConfig(directory)
         var config = recorded
         let all = ExperimentRunner.points(config)
@@ -258,15 +332,39 @@ public enum Points {
         // A tuned run keeps its grids (the report shows them) but picks nothing, and its claims,
         // which are about each arm's pick, wait for the whole grid.
         let wait = config.tune == nil ? "" : "; the paper's claims are checked once every grid point is done and each arm has its pick"
-        config.description = "PARTIAL (collect --partial of \(directory); seed \(config.training.seeds.map(String.init).joined(separator: ", ")); "
+        config.description = partialMark + "\(directory); seed \(config.training.seeds.map(String.init).joined(separator: ", ")); "
             + state.joined(separator: "; ") + wait + "). " + config.description
         config.name += "-partial"
         if config.tune != nil { config.claims = [] }
-        let outcome = try ResultsFolder.write(config, files: files, results: results,
-                                              outRoot: (directory as NSString).deletingLastPathComponent, threads: threads, started: started,
-                                              pickTuned: false)
+        let outcome = try ResultsFolder.write(config, files: files, results: results, directory: target, threads: threads,
+                                              started: started, pickTuned: false)
         return (outcome, recorded.training.epochs, progress)
     }
+
+    /// `collect --partial` replaces only what an earlier `collect --partial` wrote: never a
+    /// run's results folder (it has points/) nor one whose manifest is not a partial collect's,
+    /// and never through a symbolic link.
+    static func checkPartialTarget(_ target: String) throws {
+        var info = stat()
+        guard lstat(target, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw OutputError(path: target, problem: "is \(info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a folder"); collect --partial writes its results there, so move it away first")
+        }
+        let refuse = "collect --partial writes there and would replace them; rename that folder (or this run's) first"
+        if FileInput.exists((target as NSString).appendingPathComponent("points")) {
+            throw OutputError(path: target, problem: "holds the results of another run (it has points/); " + refuse)
+        }
+        let manifest = (target as NSString).appendingPathComponent("manifest.json")
+        guard FileInput.exists(manifest) else { return }
+        let description = (try? FileInput.read(manifest, limit: FileInput.resultLimit))
+            .flatMap { String(validating: $0, as: UTF8.self) }.flatMap { try? JSON.parse($0) }?["config"]?["description"]
+        guard case .string(let text)? = description, text.hasPrefix(partialMark) else {
+            throw OutputError(path: target, problem: "holds results that `collect --partial` did not write; " + refuse)
+        }
+    }
+
+    /// How the description of a partial collect's results begins.
+    static let partialMark = "PARTIAL (collect --partial of "
 
     /// The config and data files a run recorded in DIR/points/config.json, and that folder.
     static func recordedConfig(_ directory: String) throws -> (ExperimentConfig, [DataFile], String) {
@@ -284,9 +382,9 @@ public enum Points {
         do { record = try JSON.parse(text) } catch { throw OutputError(path: configPath, problem: "is not valid JSON (\(error)); rerun the experiment to rewrite it") }
         guard let configJSON = record["config"] else { throw OutputError(path: configPath, problem: "has no \"config\"") }
         let config: ExperimentConfig
-        do { config = try ExperimentConfig.parse(configJSON, source: configPath) } catch var e as ConfigError {
-            e.file = configPath
-            throw e
+        do { config = try ExperimentConfig.parse(configJSON, source: configPath) } catch let e as ConfigError {
+            throw ConfigError(file: configPath, path: e.path, e.message
+                              + "; rerun the experiment (`adam-bench run CONFIG` with the same options) to rewrite it: its finished points are kept")
         }
         var files: [DataFile] = []
         if case .array(let items)? = record["data_files"] {
@@ -301,35 +399,27 @@ public enum Points {
         return (config, files, dir)
     }
 
-    /// Temporary files of processes that no longer run (killed while writing) are removed; those
-    /// of live processes (other shards) are left alone.
-    static func removeAbandonedTemporaries(in dir: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            let parts = name.dropLast(4).split(separator: ".")
-            guard let pid = parts.last.flatMap({ Int32($0) }), pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink((dir as NSString).appendingPathComponent(name)) }
-        }
-    }
-
     // MARK: - Point files
 
     /// Puts every whole point file and every checkpoint in `dir` under the index its fingerprint
     /// has in `fingerprints`: a grid that grew shifts the indices of the points after the new
     /// values, and a point finished (or checkpointed) under its old index is taken over, not
-    /// trained again. Moves go through NAME.moving files: every file to move gets its copy under
-    /// the new name before any file is replaced, so nothing is lost when one point's new index is
-    /// another's old one, and a process killed half-way leaves .moving files the next call
-    /// finishes; then the copies left at old indices go. Files of settings not in `fingerprints`
-    /// are left where they are (replaced only when a point of this config needs their name). The
-    /// caller holds the directory's lock.
+    /// trained again. It is a transaction that a kill at any step leaves safe to resume:
+    /// (1) every file to move gets a copy under its new name + ".moving" (a point renumbered, a
+    /// checkpoint linked), while every old file stays; (2) a journal, points/realign.journal,
+    /// lists the renames of the copies into place and the removal of the old files no point
+    /// needs any more (copies left at old indices), and only once it is whole on disk (3) the
+    /// steps are done and the journal removed. A rerun finds a journal and finishes its steps, or
+    /// finds none and removes the .moving copies (the old files are all still there) and begins
+    /// again. Files of settings not in `fingerprints` are left where they are (replaced only when
+    /// a point of this config needs their name). The caller holds the results folder's lock.
     static func realign(_ dir: String, fingerprints: [String]) throws {
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
-        func names() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() }
-        for name in names() where name.hasSuffix(".moving") { _ = rename(path(name), path(String(name.dropLast(7)))) }
+        try finishRealign(dir)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
         let wanted = Dictionary(fingerprints.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var pointAt: [Int: String] = [:], pointText: [String: String] = [:], checkpointAt: [Int: String] = [:]
-        for name in names() {
+        for name in names {
             guard name.count >= 11, let i = Int(name.prefix(5)), name.dropFirst(5).first == "." else { continue }
             if name.hasSuffix(".point"), let p = try? readPoint(path(name)) {
                 pointAt[i] = p.fingerprint
@@ -340,37 +430,75 @@ public enum Points {
                 checkpointAt[i] = fp
             }
         }
-        // Phase 1: each file to move is copied (a point, renumbered) or renamed (a checkpoint)
-        // to its new name + ".moving"; phase 2 renames those into place.
-        var moving: [String] = []
+        // (1) The copies.
+        var steps: [OutputFiles.JournalStep] = [], targets = Set<String>(), sources: [String] = []
         for (fp, text) in pointText.sorted(by: { $0.key < $1.key }) {
             guard let i = wanted[fp], pointAt[i] != fp else { continue }
-            let target = pointPath(dir, i) + ".moving"
-            try adopt(text, as: i, of: fingerprints.count, at: target)
-            moving.append(target)
+            let target = pointPath(dir, i)
+            if Faults.hit("realign") { throw OutputError(path: target + ".moving", problem: "cannot be written (injected failure)") }
+            try adopt(text, as: i, of: fingerprints.count, at: target + ".moving")
+            steps.append(("rename", [name(target) + ".moving", name(target)]))
+            targets.insert(name(target))
         }
         var claimed = Set<Int>()
         for (from, fp) in checkpointAt.sorted(by: { $0.key < $1.key }) {
             // A finished point makes its checkpoints obsolete; one copy per index.
             guard let to = wanted[fp], to != from, checkpointAt[to] != fp, pointText[fp] == nil, !claimed.contains(to) else { continue }
-            let target = checkpointPath(dir, to) + ".moving"
-            guard rename(checkpointPath(dir, from), target) == 0 else {
-                throw OutputError(path: checkpointPath(dir, from), problem: "cannot be moved to \(target) (errno \(errno)); check the folder's permissions")
+            let source = checkpointPath(dir, from), target = checkpointPath(dir, to)
+            unlink(target + ".moving")
+            guard !Faults.hit("realign"), link(source, target + ".moving") == 0 || OutputFiles.copy(source, to: target + ".moving") else {
+                throw OutputError(path: source, problem: "cannot be copied to \(target).moving (\(String(cString: strerror(errno)))); check the folder's permissions and free space, then run again")
             }
             claimed.insert(to)
-            moving.append(target)
+            steps.append(("rename", [name(target) + ".moving", name(target)]))
+            targets.insert(name(target))
+            sources.append(name(source))
         }
-        for target in moving where rename(target, String(target.dropLast(7))) != 0 {
-            throw OutputError(path: target, problem: "cannot be renamed into place (errno \(errno)); rerun to finish the move")
+        // Copies left at old indices whose point now has its own file: their index is a new
+        // point's, to train.
+        for (i, fp) in pointAt.sorted(by: { $0.key < $1.key }) where pointText[fp] != nil && wanted[fp] != nil && wanted[fp] != i {
+            sources.append(name(pointPath(dir, i)))
         }
-        // Phase 3: a point file left at an old index, whose point now has its own file, goes (its
-        // index is a new point's, to train).
-        for (i, fp) in pointAt where pointText[fp] != nil {
-            if let home = wanted[fp], home != i, (try? readPoint(pointPath(dir, home)))?.fingerprint == fp,
-               (try? readPoint(pointPath(dir, i)))?.fingerprint == fp {
-                unlink(pointPath(dir, i))
+        steps += sources.filter { !targets.contains($0) }.map { ("remove", [$0]) }
+        guard !steps.isEmpty else { return }
+        // (2) The journal, then (3) its steps.
+        OutputFiles.syncFolder(dir)
+        try OutputFiles.writeJournal(steps, kind: "realign", to: path(realignJournal), fault: "realign")
+        try finishRealign(dir)
+    }
+
+    static let realignJournal = "realign.journal"
+
+    static func name(_ path: String) -> String { (path as NSString).lastPathComponent }
+
+    /// Finishes a renumbering whose journal is in `dir` (renames the copies into place, removes
+    /// the old files it lists, then the journal), or, without a whole journal, removes the copies
+    /// of one that never got so far. The caller holds the results folder's lock.
+    static func finishRealign(_ dir: String) throws {
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        let journal = path(realignJournal)
+        guard let steps = OutputFiles.readJournal(journal, kind: "realign") else {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".moving") {
+                unlink(path(name))
+            }
+            unlink(journal)
+            return
+        }
+        for step in steps where step.verb == "rename" {
+            var info = stat()
+            guard lstat(path(step.names[0]), &info) == 0 else { continue }  // renamed before a kill
+            guard !Faults.hit("realign"), rename(path(step.names[0]), path(step.names[1])) == 0 else {
+                throw OutputError(path: path(step.names[0]), problem: "cannot be renamed into place (\(String(cString: strerror(errno)))); check the folder's permissions, then run again to finish renumbering the points (\(journal))")
             }
         }
+        OutputFiles.syncFolder(dir)
+        for step in steps where step.verb == "remove" {
+            _ = Faults.hit("realign")
+            unlink(path(step.names[0]))
+        }
+        _ = Faults.hit("realign")
+        unlink(journal)
+        OutputFiles.syncFolder(dir)
     }
 
     /// Writes a point file's text as point `index` of `total` at `path`: its first line

@@ -6,6 +6,7 @@ import Config
 import Datasets
 import Foundation
 import Kernels
+import Results
 
 public enum Preprocessing {
     /// ADAM_BENCH_CACHE, else $XDG_CACHE_HOME/adam-bench, else ~/.cache/adam-bench.
@@ -108,7 +109,9 @@ public enum Preprocessing {
         }
     }
 
-    /// Writes the cache through a temporary file and a rename; returns a problem, or nil.
+    /// Writes the cache through a fresh temporary file and a rename (removed when the write
+    /// fails, as on a full disk), after removing the temporaries of killed processes; returns a
+    /// problem, or nil.
     static func writeCache(_ path: String, mean: [Float], matrix: [Float]) -> String? {
         var bytes = magic
         withUnsafeBytes(of: UInt64(mean.count).littleEndian) { bytes += $0 }
@@ -118,15 +121,15 @@ public enum Preprocessing {
         let dir = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let temporary = path + ".\(getpid()).tmp"
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else {
-                unlink(temporary)
-                return "cannot rename into \(path): \(String(cString: strerror(errno)))"
-            }
-            return nil
         } catch {
             return "\(dir): \(error.localizedDescription)"
+        }
+        OutputFiles.removeAbandonedTemporaries(in: dir)
+        do {
+            try OutputFiles.writeAtomically(bytes, to: path)
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 }
