@@ -77,7 +77,8 @@ enum RunCommand {
             // Successive halving goes round by round (each rung decided opens the next); a round's
             // progress line counts that round's epochs.
             var live: StderrProgress? = nil
-            let outcome = try Points.run(config, problem: problem, shard: shard, outRoot: options.outRoot, threads: options.threads) { plan in
+            let outcome = try Points.run(config, problem: problem, shard: shard, outRoot: options.outRoot, threads: options.threads,
+                                         keepingPoints: true) { plan in
                 live?.finish()
                 if !plan.damaged.isEmpty {
                     printErr("\(config.name): \(plan.damaged.count) point files are damaged (first: \(plan.directory)/\(String(format: "%05d.point", plan.damaged[0]))); training those points again")
@@ -103,6 +104,7 @@ enum RunCommand {
                     } else if !options.quiet {
                         printErr("\(name): this shard's part is done; when every shard is done: adam-bench collect \(dir)")
                     }
+                    outcome.release()
                     continue
                 }
             }
@@ -114,7 +116,7 @@ enum RunCommand {
                 printErr("when every shard is done: adam-bench collect \(dir)")
             }
             // The points folder stays this run's until its results are merged.
-            plan.release()
+            outcome.release()
         }
         if !rerun.isEmpty { throw RerunNeeded(rerun.joined(separator: "\n")) }
     }

@@ -57,6 +57,11 @@ public enum Points {
         public let ran: Int, skipped: Int, total: Int
         public let halving: HalvingRecord?
         public let blocked: [String]
+        /// The last round's plan: with `keepingPoints`, its share of the points folder stays the
+        /// caller's until its results are merged (then `release`).
+        let last: Plan
+
+        public func release() { last.release() }
     }
 
     public static func directory(_ config: ExperimentConfig, outRoot: String) -> String {
@@ -179,20 +184,20 @@ public enum Points {
     /// round's plan before it trains and returns where that round's progress goes.
     @discardableResult
     public static func run(_ config: ExperimentConfig, problem: Problem, shard: Shard, outRoot: String, threads: Int,
-                           round: (Plan) -> ProgressSink?) throws -> Outcome {
+                           keepingPoints: Bool = false, round: (Plan) -> ProgressSink?) throws -> Outcome {
         var p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
         let skipped = p.skipped
         var ran = 0
         while true {
-            do {
-                defer { p.release() }
-                try run(config, problem: problem, plan: p, threads: threads, progress: round(p))
-            }
+            try run(config, problem: problem, plan: p, threads: threads, progress: round(p))
             ran += p.todo.count
             guard p.halving != nil, !p.todo.isEmpty else { break }
+            p.release()
             p = try plan(config, problem: problem, shard: shard, outRoot: outRoot)
         }
-        return Outcome(ran: ran, skipped: skipped, total: p.total, halving: p.halving, blocked: p.blocked)
+        // A caller that merges the results keeps the points folder until then; others let it go.
+        if !keepingPoints { p.release() }
+        return Outcome(ran: ran, skipped: skipped, total: p.total, halving: p.halving, blocked: p.blocked, last: p)
     }
 
     /// The same, every round's progress going to `progress`.
