@@ -177,17 +177,17 @@ func referenceGCN(_ data: LabeledData, scale: Double) -> [[Double]] {
     #expect(Preprocessing.cacheKey(data, epsilon: 0.1, gcnScale: 55) == Preprocessing.cacheKey(data, epsilon: 0.1, gcnScale: 55))
 }
 
-@Test func gcnZCAOnAGeneratedCIFARFileStartsFromPylearn2sGCNOfTheRawBytes() throws {
+@Test func gcnOfAGeneratedCIFARFileIsPylearn2sOnTheRawBytes() throws {
     // The loader's pixels are bytes / 255; pylearn2 normalised the bytes themselves. A generated
     // CIFAR-10 folder read through the loader: its contrast normalisation must match the formula
-    // on the file's own bytes, and the whole gcn-zca must whiten those images up to the filter bias.
+    // on the file's own bytes (a row of uniform bytes is far from the floor, so the pixel unit
+    // must cancel exactly).
     let dir = TemporaryDirectory()
     defer { dir.remove() }
     try Fixtures.writeCIFAR(to: dir.path, perBatch: 20, test: 5)
-    let loaded = try CIFAR10.load(directory: dir.path, options: .init(recordsPerBatch: 20))
     let copy = try CIFAR10.load(directory: dir.path, options: .init(recordsPerBatch: 20))
-    let n = loaded.train.count, d = 3072
-    ContrastNormalization.global(copy.train.x.base, rows: n, features: d, scale: 55, pixelScale: Preprocessing.pixelScale)
+    let d = 3072
+    ContrastNormalization.global(copy.train.x.base, rows: copy.train.count, features: d, scale: 55, pixelScale: Preprocessing.pixelScale)
     let batch1 = Fixtures.cifarRecords(count: 20, seed: 1)
     for r in [0, 19] {
         let v = (0..<d).map { Double(batch1[r * 3073 + 1 + $0]) }
@@ -197,24 +197,8 @@ func referenceGCN(_ data: LabeledData, scale: Double) -> [[Double]] {
         for j in 0..<d { worst = max(worst, abs(Double(copy.train.x[r * d + j]) - 55 * (v[j] - mean) / norm)) }
         #expect(worst < 1e-5, "row \(r)")
     }
-    let out = try Preprocessing.apply(.gcnZCA(scale: 55, epsilon: 0.1), to: loaded, cache: dir.file("cache"), threads: 2) { _ in }
-    let (mean, w) = Preprocessing.readCache(out.files.last!.path, features: d)!
-    for j in stride(from: 0, to: d, by: 97) {
-        let m = (0..<n).reduce(0.0) { $0 + Double(copy.train.x[$1 * d + j]) } / Double(n)
-        #expect(abs(Double(mean[j]) - m) < 1e-4, "mean[\(j)]")
-    }
-    // C_w + εW² = I on a sample of entries (100 images span 99 directions; the other 2973 have
-    // eigenvalue 0 and end at 0, where εW² is 1).
-    var rng = RNG(seed: 3)
-    var worst = 0.0
-    for k in 0..<60 {
-        let i = Int(rng.next() % UInt64(d)), j = k < 20 ? i : Int(rng.next() % UInt64(d))
-        var c = 0.0, w2 = 0.0
-        for r in 0..<n { c += Double(out.train.x[r * d + i]) * Double(out.train.x[r * d + j]) }
-        for m in 0..<d { w2 += Double(w[i * d + m]) * Double(w[m * d + j]) }
-        worst = max(worst, abs(c / Double(n) + 0.1 * w2 - (i == j ? 1 : 0)))
-    }
-    #expect(worst < 5e-3, "worst deviation of C_w + εW² from I: \(worst)")
+    // Whitening 3072 features takes minutes in a debug build: the small sets above test the ZCA
+    // step of gcn-zca.
 }
 
 @Test func gcnZCAsDefaultsAreInTheResolvedConfigAndTheFingerprint() throws {
