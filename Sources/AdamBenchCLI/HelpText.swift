@@ -11,7 +11,7 @@ enum HelpText {
       adam-bench sweep CONFIG [--shard I/N]  run one config (its grid), same as run
       adam-bench collect DIR [--partial]     merge a sharded run's point files into the results
       adam-bench validate CONFIG...          check configs and data files, print the plan
-      adam-bench params CONFIG [--data-dir DIR]  the model's tensors: name,shape,offset,count
+      adam-bench params CONFIG [--data-dir DIR]  the model's tensors: name,shape,offset,count,init
       adam-bench list [optimizers|models|datasets]
       adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
       adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds]
@@ -82,8 +82,8 @@ enum HelpText {
     adam-bench params CONFIG [--data-dir DIR]
 
     Prints the model's tensors in the order of the flat parameter vector, with PyTorch's names
-    and shapes, as CSV: name,shape,offset,count (a fully connected weight is out x in, its bias
-    out). A PyTorch model whose modules are in this order exports a starting point with
+    and shapes, as CSV: name,shape,offset,count,init (a fully connected weight is out x in, its
+    bias out; init is zeros, glorot-uniform, normal(STD) or file). A PyTorch model whose modules are in this order exports a starting point with
     torch.cat([p.detach().flatten() for p in model.parameters()]).numpy() and numpy.save; the
     config then starts every arm from it with "model": {"init": {"from": "FILE.npy"}}. Sizes come
     from the data when it is found, else from the data set's standard shape.
@@ -204,8 +204,13 @@ enum HelpText {
           binarize      mnist: threshold pixels at 0.5 (default false)
           test          cifar10: the test file in the folder (default test_batch.bin when present,
                         else no test set), e.g. test_batch_first1000.bin
-          preprocess    cifar10: none (default) | standardize | zca (also spelt "whiten");
-          zca_epsilon   added to the covariance's eigenvalues (default 0.1; pixels in [0, 1])
+          preprocess    cifar10: none (default) | standardize | zca | gcn-zca (also spelt
+                        "whiten"); gcn-zca is pylearn2's recipe: each image centred and scaled
+                        to norm gcn_scale (on pixels 0..255; a normaliser under 1e-8 is taken as
+                        1), then ZCA of the result; ZCA statistics are cached (README: Data)
+          zca_epsilon   zca, gcn-zca: added to the covariance's eigenvalues (default 0.1, for zca
+                        on pixels in [0, 1]; for gcn-zca pylearn2's filter bias)
+          gcn_scale     gcn-zca: each image's norm after contrast normalisation (default 55)
           vocabulary    imdb: the most frequent words kept as features (default 10000)
           features      imdb: binary (default) | counts | tfidf
           train, test   libsvm: files in svmlight/libsvm format (label idx:value ...), relative to
@@ -220,7 +225,11 @@ enum HelpText {
           kind          logistic-regression | mlp | cnn | vae
           l2            lambda >= 0 (default 0): adds (lambda/2)·sum(w^2) over weights, not biases
           init          zeros | glorot-uniform | normal (with std, default 0.01);
-                        default zeros for logistic-regression, glorot-uniform for mlp;
+                        default zeros for logistic-regression, glorot-uniform for the others;
+                        or {"normal": {LAYER: STD, ...}}: weights N(0, STD^2) per layer, every
+                        layer named (those of help params' names up to the dot, e.g. conv1 ..
+                        conv3, fc1, fc2), biases zero; e.g. {"normal": {"conv1": 1e-4, "conv2":
+                        0.01, "conv3": 0.01, "fc1": 0.01, "fc2": 0.01}};
                         or {"from": "FILE.npy"}: every arm starts from this float32/float64 C-order
                         array (see help params), relative to the config file's folder
           hidden        mlp: hidden widths, e.g. [1000, 1000] (required)

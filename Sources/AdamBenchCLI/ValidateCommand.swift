@@ -27,7 +27,8 @@ enum ValidateCommand {
             let batch = t.fullBatch ? data.train.count : min(t.batchSize, data.train.count)
             lines.append("  dataset     \(data.name): \(data.train.count) training and \(data.test.count) test examples, \(data.inputSize) features, \(data.classes) classes")
             for f in data.files { lines.append("              \(f.path)  sha256 \(f.contentSHA256.prefix(16))…") }
-            let initText = start.map { "from \($0.file.path) (sha256 \($0.file.sha256.prefix(16))…)" } ?? m.initialization.name
+            let initText = start.map { "from \($0.file.path) (sha256 \($0.file.sha256.prefix(16))…)" } 
+                ?? ParameterTable.initText(m.initialization, layer: nil)
             lines.append("  model       \(m.kind.rawValue), \(MemoryEstimate.formatCount(MemoryEstimate.shape(m, inputSize: data.inputSize, classes: data.classes).parameters)) parameters, l2 \(formatNumber(m.l2)), init \(initText)")
             if !t.fullBatch && t.batchSize > data.train.count {
                 lines.append("  note        batch_size \(t.batchSize) is more than the \(data.train.count) training examples: each step is full batch")

@@ -87,8 +87,14 @@ extension ExperimentConfig {
             if let file = m.initFrom {
                 pairs.append(("init", .object([("from", .string(file))])))
             } else {
-                pairs.append(("init", .string(m.initialization.name)))
-                if case .normal(let std) = m.initialization { pairs.append(("std", .number(std))) }
+                switch m.initialization {
+                case .normalByLayer(let stds):
+                    pairs.append(("init", .object([("normal", .object(m.layerNames.compactMap { layer in stds[layer].map { (layer, .number($0)) } }))])))
+                case .normal(let std):
+                    pairs += [("init", .string(m.initialization.name)), ("std", .number(std))]
+                case .zeros, .glorotUniform:
+                    pairs.append(("init", .string(m.initialization.name)))
+                }
             }
             if m.kind == .vae {
                 pairs += [("hidden", .array(m.hidden.map { .number(Double($0)) })), ("latent", .number(Double(m.latent))),
@@ -142,7 +148,11 @@ extension ExperimentConfig {
             if let test { d.append(("test", .string(test))) }
             if let limit { d.append(("train_limit", .number(Double(limit)))) }
             d.append(("preprocess", .string(preprocess.name)))
-            if case .zca(let e) = preprocess { d.append(("zca_epsilon", .number(e))) }
+            switch preprocess {
+            case .zca(let e): d.append(("zca_epsilon", .number(e)))
+            case .gcnZCA(let scale, let e): d += [("gcn_scale", .number(scale)), ("zca_epsilon", .number(e))]
+            case .none, .standardize: break
+            }
             return .object(d)
         case .imdb(let path, let vocabulary, let features, let limit):
             var d: [(String, JSON)] = [("name", .string("imdb")), ("path", .string(path)),

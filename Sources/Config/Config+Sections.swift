@@ -97,41 +97,72 @@ extension ExperimentConfig {
                 throw ConfigError(path: "model.dropout.hidden", "does not apply: logistic regression has no hidden layer (only \"input\")")
             }
         }
-        var initFrom: String? = nil, initName = kind == .logisticRegression ? "zeros" : "glorot-uniform"
-        switch r.raw("init") {
-        case nil: break
-        case .string(let name)?: initName = name
-        case let object?:
-            guard case .object = object else {
-                throw ConfigError(path: "model.init", "must be zeros, glorot-uniform, normal or {\"from\": \"FILE.npy\"}, got \(object.typeName)")
-            }
-            var ir = try ObjectReader(object, path: "model.init")
-            guard let file = try ir.string("from"), !file.isEmpty else {
-                throw ConfigError(path: "model.init.from", "is required: a NumPy .npy file of the parameters (see `adam-bench params CONFIG`)")
-            }
-            try ir.finish("model.init", allowed: ["from"])
-            initFrom = file
-        }
-        let initialization: Initialization
-        switch initName {
-        case "zeros": initialization = .zeros
-        case "glorot-uniform": initialization = .glorotUniform
-        case "normal":
-            let std = try r.number("std") ?? 0.01
-            guard std > 0 else { throw ConfigError(path: "model.std", "must be > 0, got \(formatConfigNumber(std))") }
-            initialization = .normal(std: std)
-        default:
-            throw ConfigError(path: "model.init", "must be one of zeros, glorot-uniform, normal, got \"\(initName)\"")
-        }
-        if (initName != "normal" || initFrom != nil) && r.has("std") {
-            throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"")
-        }
+        let layers = ModelConfig.layerNames(kind: kind, convolutions: conv.count, hidden: hidden.count)
+        let (initialization, initFrom) = try parseInit(r.raw("init"), std: r.raw("std"), kind: kind, layers: layers)
         let extra = kind == .logisticRegression ? ["dropout"] : kind == .mlp ? ["hidden", "activation", "dropout"] : kind == .cnn ? ["conv", "kernel", "pool", "conv_algorithm", "hidden", "activation", "dropout"]
             : kind == .vae ? ["hidden", "latent", "activation"] : []
         try r.finish("model \(kind.rawValue)", allowed: ["kind", "l2", "init", "std"] + extra)
         return ModelConfig(kind: kind, l2: l2, initialization: initialization, hidden: hidden, activation: activation,
                            inputDropout: inputDropout, hiddenDropout: hiddenDropout, conv: conv, kernel: kernel,
                            poolSize: poolSize, poolStride: poolStride, poolPad: poolPad, convAlgorithm: convAlgorithm, latent: latent, initFrom: initFrom)
+    }
+
+    /// `"init"`: a name (normal with the model's `std`), `{"normal": {LAYER: STD, ...}}` naming
+    /// every layer of `layers`, or `{"from": "FILE.npy"}`.
+    static func parseInit(_ json: JSON?, std stdJSON: JSON?, kind: ModelKind, layers: [String]) throws -> (Initialization, from: String?) {
+        let forms = "zeros, glorot-uniform, normal, {\"normal\": {LAYER: STD, ...}} or {\"from\": \"FILE.npy\"}"
+        let layerList = "layers of this \(kind.rawValue): \(layers.joined(separator: ", "))"
+        var name = kind == .logisticRegression ? "zeros" : "glorot-uniform"
+        var result: (Initialization, from: String?)? = nil
+        switch json {
+        case nil: break
+        case .string(let s)?: name = s
+        case let object?:
+            guard case .object = object else { throw ConfigError(path: "model.init", "must be one of \(forms), got \(object.typeName)") }
+            var ir = try ObjectReader(object, path: "model.init")
+            if ir.has("normal") && ir.has("from") {
+                throw ConfigError(path: "model.init", "give either \"normal\" (a standard deviation per layer) or \"from\" (a file), not both")
+            }
+            if let perLayer = ir.raw("normal") {
+                guard case .object(let pairs) = perLayer else {
+                    throw ConfigError(path: "model.init.normal", "must be an object of standard deviations by layer, e.g. {\"\(layers[0])\": 0.01} (\(layerList))")
+                }
+                var stds: [String: Double] = [:]
+                for (layer, value) in pairs {
+                    guard layers.contains(layer) else {
+                        var message = "is not a layer of this \(kind.rawValue) (\(layerList))"
+                        if let near = closest(layer, in: layers) { message += "; did you mean \"\(near)\"?" }
+                        throw ConfigError(path: "model.init.normal.\(layer)", message)
+                    }
+                    let std = try ObjectReader.number(value, path: "model.init.normal.\(layer)")
+                    guard std > 0 else { throw ConfigError(path: "model.init.normal.\(layer)", "must be > 0, got \(formatConfigNumber(std))") }
+                    stds[layer] = std
+                }
+                if let missing = layers.first(where: { stds[$0] == nil }) {
+                    throw ConfigError(path: "model.init.normal", "has no standard deviation for layer \(missing): every layer must be named (\(layerList))")
+                }
+                result = (.normalByLayer(stds), nil)
+            } else {
+                guard let file = try ir.string("from"), !file.isEmpty else {
+                    throw ConfigError(path: "model.init.from", "is required: a NumPy .npy file of the parameters (see `adam-bench params CONFIG`)")
+                }
+                result = (kind == .logisticRegression ? .zeros : .glorotUniform, file)
+            }
+            try ir.finish("model.init", allowed: ["normal", "from"])
+        }
+        if let stdJSON {
+            guard result == nil && name == "normal" else { throw ConfigError(path: "model.std", "only applies to \"init\": \"normal\"") }
+            let std = try ObjectReader.number(stdJSON, path: "model.std")
+            guard std > 0 else { throw ConfigError(path: "model.std", "must be > 0, got \(formatConfigNumber(std))") }
+            return (.normal(std: std), nil)
+        }
+        if let result { return result }
+        switch name {
+        case "zeros": return (.zeros, nil)
+        case "glorot-uniform": return (.glorotUniform, nil)
+        case "normal": return (.normal(std: 0.01), nil)
+        default: throw ConfigError(path: "model.init", "must be one of \(forms), got \"\(name)\"")
+        }
     }
 
     /// `{"input": p, "hidden": q}`, each in [0, 1), missing ones 0.

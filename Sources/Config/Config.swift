@@ -61,17 +61,26 @@ public enum Preprocess: Sendable, Equatable {
     case standardize
     /// ZCA whitening: x ← W·(x − mean), W = U·(S + ε)^(−1/2)·Uᵀ of the pixel covariance.
     case zca(epsilon: Double)
+    /// pylearn2's CIFAR-10 recipe: global contrast normalisation of each image (its mean
+    /// subtracted, then its norm set to `scale`), then ZCA with filter bias ε on the result.
+    case gcnZCA(scale: Double, epsilon: Double)
 
     public var name: String {
         switch self {
         case .none: return "none"
         case .standardize: return "standardize"
         case .zca: return "zca"
+        case .gcnZCA: return "gcn-zca"
         }
     }
 
+    public static let names = ["none", "standardize", "zca", "gcn-zca"]
+
     /// ε of ZCA when the config gives none: 0.1 on pixels scaled to [0, 1] (see the README).
     public static let defaultZCAEpsilon = 0.1
+    /// gcn-zca's defaults, pylearn2's: images scaled to norm 55 (pixel RMS about 1), filter bias 0.1.
+    public static let defaultGCNScale = 55.0
+    public static let defaultGCNZCAEpsilon = 0.1
 }
 
 public enum ModelKind: String, Sendable, CaseIterable {
@@ -106,6 +115,23 @@ public struct ModelConfig: Sendable, Equatable {
     /// (PyTorch's order, see `adam-bench params`). The path as written; relative paths are
     /// resolved against the config file's folder.
     public var initFrom: String? = nil
+}
+
+extension ModelConfig {
+    /// The model's layers by the names of its tensors up to the dot (`conv1` for `conv1.weight`),
+    /// in parameter order: what `"init": {"normal": {...}}` must name. The models build their
+    /// parameter layouts with these names; a test holds the two together for every kind.
+    public static func layerNames(kind: ModelKind, convolutions: Int, hidden: Int) -> [String] {
+        let dense = (1...(hidden + 1)).map { "fc\($0)" }
+        switch kind {
+        case .logisticRegression: return ["linear"]
+        case .mlp: return dense
+        case .cnn: return (0..<convolutions).map { "conv\($0 + 1)" } + dense
+        case .vae: return ["enc1", "enc2", "dec1", "dec2"]
+        }
+    }
+
+    public var layerNames: [String] { Self.layerNames(kind: kind, convolutions: conv.count, hidden: hidden.count) }
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -334,16 +360,27 @@ extension ExperimentConfig {
             case "none": preprocess = .none
             case "standardize": preprocess = .standardize
             case "zca": preprocess = .zca(epsilon: try r.number("zca_epsilon") ?? Preprocess.defaultZCAEpsilon)
+            case "gcn-zca":
+                let scale = try r.number("gcn_scale") ?? Preprocess.defaultGCNScale
+                guard scale > 0 else {
+                    throw ConfigError(path: "dataset.gcn_scale", "must be > 0 (each image's norm after contrast normalisation), got \(formatConfigNumber(scale))")
+                }
+                preprocess = .gcnZCA(scale: scale, epsilon: try r.number("zca_epsilon") ?? Preprocess.defaultGCNZCAEpsilon)
             default:
-                throw ConfigError(path: "dataset.\(key)", "must be \"none\", \"standardize\" or \"zca\", got \"\(name)\"")
+                throw ConfigError(path: "dataset.\(key)", "must be one of \(Preprocess.names.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(name)\"")
             }
-            if case .zca(let e) = preprocess, !(e > 0 && e.isFinite) {
-                throw ConfigError(path: "dataset.zca_epsilon", "must be > 0 (it is added to the covariance's eigenvalues), got \(formatConfigNumber(e))")
+            switch preprocess {
+            case .zca(let e), .gcnZCA(_, let e):
+                guard e > 0 && e.isFinite else {
+                    throw ConfigError(path: "dataset.zca_epsilon", "must be > 0 (it is added to the covariance's eigenvalues), got \(formatConfigNumber(e))")
+                }
+            case .none, .standardize:
+                if r.has("zca_epsilon") { throw ConfigError(path: "dataset.zca_epsilon", "only applies to \"\(key)\": \"zca\" or \"gcn-zca\"") }
             }
-            if preprocess.name != "zca" && r.has("zca_epsilon") {
-                throw ConfigError(path: "dataset.zca_epsilon", "only applies to \"\(key)\": \"zca\"")
+            if preprocess.name != "gcn-zca" && r.has("gcn_scale") {
+                throw ConfigError(path: "dataset.gcn_scale", "only applies to \"\(key)\": \"gcn-zca\"")
             }
-            try r.finish("dataset cifar10", allowed: ["name", "path", "test", "train_limit", "preprocess", "whiten", "zca_epsilon"])
+            try r.finish("dataset cifar10", allowed: ["name", "path", "test", "train_limit", "preprocess", "whiten", "zca_epsilon", "gcn_scale"])
             return .cifar10(path: path, test: test, trainLimit: limit, preprocess: preprocess)
         case "imdb":
             let path = try r.string("path") ?? "aclImdb"

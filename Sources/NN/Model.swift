@@ -15,6 +15,9 @@ public struct ParameterView: Sendable, Equatable {
     public let isWeight: Bool
     /// For Glorot initialisation: the layer's inputs and outputs.
     public let fanIn: Int, fanOut: Int
+
+    /// The layer the tensor belongs to: its name up to the dot (`conv1` for `conv1.weight`).
+    public var layer: String { String(name.prefix { $0 != "." }) }
 }
 
 /// Lays out views one after another.
@@ -54,13 +57,26 @@ public enum Initialization: Sendable, Equatable {
     case zeros
     /// U(−r, r) with r = √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010).
     case glorotUniform
+    /// N(0, std²) for every weight.
     case normal(std: Double)
+    /// N(0, std²) with the standard deviation of the weight's layer (`ParameterView.layer`); every
+    /// layer of the model has one (the config checks it).
+    case normalByLayer([String: Double])
 
     public var name: String {
         switch self {
         case .zeros: return "zeros"
         case .glorotUniform: return "glorot-uniform"
-        case .normal: return "normal"
+        case .normal, .normalByLayer: return "normal"
+        }
+    }
+
+    /// The standard deviation of a weight of `layer` under a Gaussian initialisation, else nil.
+    public func normalStd(layer: String) -> Double? {
+        switch self {
+        case .normal(let std): return std
+        case .normalByLayer(let stds): return stds[layer]
+        case .zeros, .glorotUniform: return nil
         }
     }
 }
@@ -119,7 +135,10 @@ extension Model {
             case .glorotUniform:
                 let r = Float((6 / Double(v.fanIn + v.fanOut)).squareRoot())
                 for i in 0..<v.count { p[i] = (2 * rng.uniform() - 1) * r }
-            case .normal(let std):
+            case .normal, .normalByLayer:
+                guard let std = initialization.normalStd(layer: v.layer) else {
+                    preconditionFailure("no standard deviation for layer \(v.layer) (the config names every layer)")
+                }
                 for i in 0..<v.count { p[i] = Float(rng.normal() * std) }
             }
         }

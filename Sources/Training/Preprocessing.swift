@@ -1,7 +1,7 @@
-// The `preprocess` of an image data set (SPEC section 3 and the Figure 3 issue): statistics of the
-// training set only, applied to training and test images alike. ZCA's mean and matrix are
-// computed once per data set, train_limit and ε and cached on disk under a key made of the
-// training files' SHA-256, so later runs only apply them.
+// The `preprocess` of an image data set (SPEC section 3; the README's Data section): statistics of
+// the training set only, applied to training and test images alike. ZCA's mean and matrix are
+// computed once per data set, train_limit, ε (and for gcn-zca the contrast normalisation) and
+// cached on disk under a key made of the training files' SHA-256, so later runs only apply them.
 import Config
 import Datasets
 import Foundation
@@ -20,7 +20,8 @@ public enum Preprocessing {
     /// Image channels of CIFAR-10's rows (1024 pixels each).
     static func channels(_ data: Dataset) -> Int { data.inputSize == 3072 ? 3 : 1 }
 
-    /// The data set transformed in place; ZCA adds a record of its cache file to `files`.
+    /// The data set transformed in place; ZCA (plain or after contrast normalisation) adds a
+    /// record of its cache file to `files`.
     public static func apply(_ p: Preprocess, to data: Dataset, cache: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                              log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> Dataset {
         switch p {
@@ -30,42 +31,65 @@ public enum Preprocessing {
             standardize(data)
             return data
         case .zca(let epsilon):
-            let d = data.inputSize, n = data.train.count
-            let key = cacheKey(data, epsilon: epsilon)
-            let path = (cache as NSString).appendingPathComponent("zca-\(key.prefix(32)).bin")
+            return whiten(data, epsilon: epsilon, key: cacheKey(data, epsilon: epsilon), file: "zca",
+                          what: "ZCA whitening (epsilon \(epsilon))", cache: cache, threads: threads, log: log)
+        case .gcnZCA(let scale, let epsilon):
             let started = Date()
-            var note: String
-            var stats = readCache(path, features: d)
-            if stats != nil {
-                note = "ZCA whitening (epsilon \(epsilon)), mean and matrix read from the cache"
-            } else {
-                log("whitening: computing the ZCA matrix of \(n) images x \(d) features (epsilon \(epsilon)); cached for later runs in \(path)")
-                let z = Whitening.zca(data.train.x.base, rows: n, features: d, epsilon: epsilon, threads: threads)
-                stats = (z.mean, z.matrix)
-                let seconds = Date().timeIntervalSince(started)
-                note = String(format: "ZCA whitening (epsilon %g), computed in %.1f s (%d Newton-Schulz iterations)", epsilon, seconds, z.iterations)
-                if let problem = writeCache(path, mean: z.mean, matrix: z.matrix) {
-                    log("whitening: could not cache the matrix (\(problem)); later runs will compute it again")
-                    note += "; not cached: \(problem)"
-                }
+            for set in [data.train, data.test] {
+                ContrastNormalization.global(set.x.base, rows: set.count, features: data.inputSize, scale: scale, pixelScale: pixelScale)
             }
-            let (mean, matrix) = stats!
-            let applyStart = Date()
-            Whitening.apply(mean: mean, matrix: matrix, to: data.train.x.base, rows: n, features: d, threads: threads)
-            Whitening.apply(mean: mean, matrix: matrix, to: data.test.x.base, rows: data.test.count, features: d, threads: threads)
-            note += String(format: "; applied in %.1f s", Date().timeIntervalSince(applyStart))
-            let contentHash = matrix.withUnsafeBytes { SHA256.hex(Array($0)) }
-            return Dataset(name: data.name, classes: data.classes, train: data.train, test: data.test,
-                           files: data.files + [DataFile(path: path, sha256: key, contentSHA256: contentHash, note: note)])
+            let gcn = String(format: "global contrast normalisation (scale %g) in %.1f s, then ", scale, Date().timeIntervalSince(started))
+            return whiten(data, epsilon: epsilon, key: cacheKey(data, epsilon: epsilon, gcnScale: scale), file: "gcn-zca",
+                          what: gcn + "ZCA whitening (filter bias \(epsilon))", cache: cache, threads: threads, log: log)
         }
     }
 
-    /// SHA-256 of the training files' hashes, the number of training images and ε.
-    public static func cacheKey(_ data: Dataset, epsilon: Double) -> String {
+    /// pylearn2 read CIFAR-10's pixels as 0...255; ours are bytes / 255 (the README's Conventions).
+    static let pixelScale = 255.0
+
+    /// ZCA of the training set (read from the cache file `<file>-KEY.bin`, else computed and
+    /// cached), applied to training and test images; the record of the cache file is added.
+    static func whiten(_ data: Dataset, epsilon: Double, key: String, file: String, what: String, cache: String, threads: Int,
+                       log: (String) -> Void) -> Dataset {
+        let d = data.inputSize, n = data.train.count
+        let path = (cache as NSString).appendingPathComponent("\(file)-\(key.prefix(32)).bin")
+        let started = Date()
+        var note: String
+        var stats = readCache(path, features: d)
+        if stats != nil {
+            note = what + ", mean and matrix read from the cache"
+        } else {
+            log("whitening: computing the ZCA matrix of \(n) images x \(d) features (epsilon \(epsilon)); cached for later runs in \(path)")
+            let z = Whitening.zca(data.train.x.base, rows: n, features: d, epsilon: epsilon, threads: threads)
+            stats = (z.mean, z.matrix)
+            let seconds = Date().timeIntervalSince(started)
+            note = what + String(format: ", computed in %.1f s (%d Newton-Schulz iterations)", seconds, z.iterations)
+            if let problem = writeCache(path, mean: z.mean, matrix: z.matrix) {
+                log("whitening: could not cache the matrix (\(problem)); later runs will compute it again")
+                note += "; not cached: \(problem)"
+            }
+        }
+        let (mean, matrix) = stats!
+        let applyStart = Date()
+        Whitening.apply(mean: mean, matrix: matrix, to: data.train.x.base, rows: n, features: d, threads: threads)
+        Whitening.apply(mean: mean, matrix: matrix, to: data.test.x.base, rows: data.test.count, features: d, threads: threads)
+        note += String(format: "; applied in %.1f s", Date().timeIntervalSince(applyStart))
+        let contentHash = matrix.withUnsafeBytes { SHA256.hex(Array($0)) }
+        return Dataset(name: data.name, classes: data.classes, train: data.train, test: data.test,
+                       files: data.files + [DataFile(path: path, sha256: key, contentSHA256: contentHash, note: note)])
+    }
+
+    /// SHA-256 of the training files' hashes, the number of training images and ε; for gcn-zca
+    /// also the contrast normalisation's scale, floor and pixel unit (plain ZCA's keys are
+    /// unchanged, so its existing cache files stay valid).
+    public static func cacheKey(_ data: Dataset, epsilon: Double, gcnScale: Double? = nil) -> String {
         let named = data.files.filter { CIFAR10.trainFiles.contains(($0.path as NSString).lastPathComponent) }
         let trainFiles = named.isEmpty ? data.files : named
-        let text = "zca v1\n" + trainFiles.map(\.contentSHA256).joined(separator: "\n")
+        var text = (gcnScale == nil ? "zca v1\n" : "gcn-zca v1\n") + trainFiles.map(\.contentSHA256).joined(separator: "\n")
             + "\ntrain \(data.train.count) x \(data.inputSize)\nepsilon \(epsilon.bitPattern)"
+        if let gcnScale {
+            text += "\ngcn scale \(gcnScale.bitPattern) min_divisor \(ContrastNormalization.minDivisor.bitPattern) pixel_scale \(pixelScale.bitPattern)"
+        }
         return SHA256.hex(Array(text.utf8))
     }
 

@@ -111,7 +111,7 @@ func leftovers(_ dir: TemporaryDirectory, _ out: String) -> [String] {
     let dir = try resumeWorkspace()
     let out = try Binary.run(["params", "survive.json", "--data-dir", "data"], directory: dir.path)
     #expect(out.status == 0, "\(out.stderr)")
-    #expect(out.stdout == "name,shape,offset,count\nfc1.weight,24x100,0,2400\nfc1.bias,24,2400,24\nfc2.weight,10x24,2424,240\nfc2.bias,10,2664,10\n")
+    #expect(out.stdout == "name,shape,offset,count,init\nfc1.weight,24x100,0,2400,glorot-uniform\nfc1.bias,24,2400,24,zeros\nfc2.weight,10x24,2424,240,glorot-uniform\nfc2.bias,10,2664,10,zeros\n")
     let standard = try Binary.run(["params", "survive.json", "--data-dir", "nowhere"], directory: dir.path)
     #expect(standard.status == 0 && standard.stdout.contains("fc1.weight,24x784,0,18816") && standard.stderr.contains("standard mnist"))
     let missing = try Binary.run(["params"], directory: dir.path)

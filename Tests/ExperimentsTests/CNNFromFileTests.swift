@@ -80,7 +80,7 @@ func handCNNLossAndGradient(_ p: [Double]) -> (loss: Double, gradient: [Double])
     let config = try ExperimentConfig.load(dir.write(handCNNConfig, to: "cnn.json"))
     let problem = try config.loadProblem(dataDirectory: dir.path)
     #expect(ParameterTable.csv(config.parameterTable(problem: problem)) ==
-        "name,shape,offset,count\nconv1.weight,2x1x3x3,0,18\nconv1.bias,2,18,2\nfc1.weight,10x8,20,80\nfc1.bias,10,100,10\n")
+        "name,shape,offset,count,init\nconv1.weight,2x1x3x3,0,18,file\nconv1.bias,2,18,2,file\nfc1.weight,10x8,20,80,file\nfc1.bias,10,100,10,file\n")
     try Points.run(config, problem: problem, shard: .all, outRoot: dir.file("out"), threads: 1, progress: nil)
     _ = try Points.collect(directory: dir.file("out/cnn-from-file"))
 

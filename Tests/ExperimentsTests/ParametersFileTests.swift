@@ -64,10 +64,10 @@ func handLossAndGradient(_ p: [Double]) -> (loss: Double, gradient: [Double]) {
     FileManager.default.createFile(atPath: dir.file("start.npy"), contents: Data(start.withUnsafeBufferPointer { NPY.encode($0) }))
     let config = try ExperimentConfig.load(dir.write(handMLPConfig, to: "from-file.json"))
     #expect(ParameterTable.csv(config.parameterTable()) ==
-        "name,shape,offset,count\nfc1.weight,3x784,0,2352\nfc1.bias,3,2352,3\nfc2.weight,10x3,2355,30\nfc2.bias,10,2385,10\n")
+        "name,shape,offset,count,init\nfc1.weight,3x784,0,2352,file\nfc1.bias,3,2352,3,file\nfc2.weight,10x3,2355,30,file\nfc2.bias,10,2385,10,file\n")
     let problem = try config.loadProblem(dataDirectory: dir.path)
     #expect(ParameterTable.csv(config.parameterTable(problem: problem)) ==
-        "name,shape,offset,count\nfc1.weight,3x2,0,6\nfc1.bias,3,6,3\nfc2.weight,10x3,9,30\nfc2.bias,10,39,10\n")
+        "name,shape,offset,count,init\nfc1.weight,3x2,0,6,file\nfc1.bias,3,6,3,file\nfc2.weight,10x3,9,30,file\nfc2.bias,10,39,10,file\n")
     #expect(problem.dataFiles.last?.path == dir.file("start.npy"))
     try Points.run(config, problem: problem, shard: .all, outRoot: dir.file("out"), threads: 1, progress: nil)
     _ = try Points.collect(directory: dir.file("out/from-file"))

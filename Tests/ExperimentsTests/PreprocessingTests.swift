@@ -93,3 +93,127 @@ func smallImageSet(rows: Int, features d: Int, seed: UInt64) -> LabeledData {
     #expect(results[0].status == .ok && last.trainLoss!.isFinite && last.evalTrainLoss!.isFinite)
     #expect(last.testLoss == nil && last.testAccuracy == nil)
 }
+
+/// pylearn2's global contrast normalisation written out for the test, on a copy: pixels back on
+/// 0...255, each row centred and scaled to norm `scale` (a normaliser below 1e-8 taken as 1).
+func referenceGCN(_ data: LabeledData, scale: Double) -> [[Double]] {
+    let d = data.inputSize
+    return (0..<data.count).map { r in
+        let v = (0..<d).map { 255 * Double(data.x[r * d + $0]) }
+        let mean = v.reduce(0, +) / Double(d)
+        let c = v.map { $0 - mean }
+        var s = c.reduce(0) { $0 + $1 * $1 }.squareRoot() / scale
+        if s < 1e-8 { s = 1 }
+        return c.map { $0 / s }
+    }
+}
+
+@Test func gcnZCAWhitensTheContrastNormalisedImagesUpToTheFilterBias() throws {
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    let n = 400, d = 12, epsilon = 0.1
+    func dataset() -> Dataset {
+        Dataset(name: "t", classes: 10, train: smallImageSet(rows: n, features: d, seed: 1), test: smallImageSet(rows: 50, features: d, seed: 2),
+                files: [DataFile(path: "data_batch_1.bin", sha256: "aa", contentSHA256: "aa")])
+    }
+    let raw = dataset()
+    let gcnTrain = referenceGCN(raw.train, scale: 55), gcnTest = referenceGCN(raw.test, scale: 55)
+    var logged: [String] = []
+    let out = try Preprocessing.apply(.gcnZCA(scale: 55, epsilon: epsilon), to: dataset(), cache: dir.path, threads: 1) { logged.append($0) }
+    let record = out.files.last!
+    #expect(logged.count == 1 && record.path.hasPrefix(dir.path + "/gcn-zca-"))
+    #expect(record.sha256 == Preprocessing.cacheKey(raw, epsilon: epsilon, gcnScale: 55))
+    #expect(record.note!.hasPrefix("global contrast normalisation (scale 55)") && record.note!.contains("ZCA whitening (filter bias 0.1), computed in"))
+    let (mean, w) = Preprocessing.readCache(record.path, features: d)!
+    // ZCA saw the contrast-normalised images: its mean is theirs.
+    for j in 0..<d {
+        let m = gcnTrain.reduce(0) { $0 + $1[j] } / Double(n)
+        #expect(abs(Double(mean[j]) - m) < 1e-4 * 55, "mean[\(j)]")
+    }
+    // W = (C + εI)^(−1/2) for the covariance C of those images, so the whitened training set's
+    // covariance W·C·W is I − ε·W²: the identity up to the filter bias (which matters here: GCN
+    // leaves every image with mean 0, so C has a zero eigenvalue, and that direction ends at 0).
+    var worst = 0.0, trace = 0.0
+    for i in 0..<d {
+        for j in 0..<d {
+            var c = 0.0
+            for r in 0..<n { c += Double(out.train.x[r * d + i]) * Double(out.train.x[r * d + j]) }
+            c /= Double(n)
+            var w2 = 0.0
+            for k in 0..<d { w2 += Double(w[i * d + k]) * Double(w[k * d + j]) }
+            worst = max(worst, abs(c + epsilon * w2 - (i == j ? 1 : 0)))
+            if i == j { trace += c }
+        }
+    }
+    #expect(worst < 2e-3, "worst deviation of C_w + εW² from I: \(worst)")
+    #expect(trace > Double(d) - 1.5 && trace < Double(d) - 0.5, "one direction (the image mean) is empty: trace \(trace)")
+    // A test image goes through the same two steps with the training set's statistics.
+    for r in [0, 49] {
+        for i in 0..<d {
+            var e = 0.0
+            for k in 0..<d { e += Double(w[i * d + k]) * (gcnTest[r][k] - Double(mean[k])) }
+            #expect(abs(Double(out.test.x[r * d + i]) - e) < 1e-3, "test row \(r) feature \(i)")
+        }
+    }
+    // Read back from the cache: no computation, the same bits.
+    logged = []
+    let again = try Preprocessing.apply(.gcnZCA(scale: 55, epsilon: epsilon), to: dataset(), cache: dir.path, threads: 1) { logged.append($0) }
+    #expect(logged.isEmpty && again.files.last!.note!.contains("read from the cache"))
+    #expect(again.train.x.array == out.train.x.array && again.test.x.array == out.test.x.array)
+    // Another GCN scale is another matrix, computed and cached beside it.
+    _ = try Preprocessing.apply(.gcnZCA(scale: 10, epsilon: epsilon), to: dataset(), cache: dir.path, threads: 1) { logged.append($0) }
+    #expect(logged.count == 1)
+}
+
+@Test func theCacheKeyHoldsTheGCNSettingsAndPlainZCAKeysAreUnchanged() {
+    let data = Dataset(name: "t", classes: 10, train: smallImageSet(rows: 20, features: 12, seed: 1), test: smallImageSet(rows: 2, features: 12, seed: 2),
+                       files: [DataFile(path: "data_batch_1.bin", sha256: "aa", contentSHA256: "aa")])
+    // Plain ZCA's key is the text it always was, so the ZCA matrices already cached stay valid.
+    let text = "zca v1\naa\ntrain 20 x 12\nepsilon \(0.1.bitPattern)"
+    #expect(Preprocessing.cacheKey(data, epsilon: 0.1) == SHA256.hex(Array(text.utf8)))
+    let keys = [Preprocessing.cacheKey(data, epsilon: 0.1), Preprocessing.cacheKey(data, epsilon: 0.1, gcnScale: 55),
+                Preprocessing.cacheKey(data, epsilon: 0.1, gcnScale: 54), Preprocessing.cacheKey(data, epsilon: 0.01, gcnScale: 55)]
+    #expect(Set(keys).count == keys.count)
+    #expect(Preprocessing.cacheKey(data, epsilon: 0.1, gcnScale: 55) == Preprocessing.cacheKey(data, epsilon: 0.1, gcnScale: 55))
+}
+
+@Test func gcnOfAGeneratedCIFARFileIsPylearn2sOnTheRawBytes() throws {
+    // The loader's pixels are bytes / 255; pylearn2 normalised the bytes themselves. A generated
+    // CIFAR-10 folder read through the loader: its contrast normalisation must match the formula
+    // on the file's own bytes (a row of uniform bytes is far from the floor, so the pixel unit
+    // must cancel exactly).
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    try Fixtures.writeCIFAR(to: dir.path, perBatch: 20, test: 5)
+    let copy = try CIFAR10.load(directory: dir.path, options: .init(recordsPerBatch: 20))
+    let d = 3072
+    ContrastNormalization.global(copy.train.x.base, rows: copy.train.count, features: d, scale: 55, pixelScale: Preprocessing.pixelScale)
+    let batch1 = Fixtures.cifarRecords(count: 20, seed: 1)
+    for r in [0, 19] {
+        let v = (0..<d).map { Double(batch1[r * 3073 + 1 + $0]) }
+        let mean = v.reduce(0, +) / Double(d)
+        let norm = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }.squareRoot()
+        var worst = 0.0
+        for j in 0..<d { worst = max(worst, abs(Double(copy.train.x[r * d + j]) - 55 * (v[j] - mean) / norm)) }
+        #expect(worst < 1e-5, "row \(r)")
+    }
+    // Whitening 3072 features takes minutes in a debug build: the small sets above test the ZCA
+    // step of gcn-zca.
+}
+
+@Test func gcnZCAsDefaultsAreInTheResolvedConfigAndTheFingerprint() throws {
+    func config(_ dataset: String) throws -> ExperimentConfig {
+        try ExperimentConfig.parse(JSON.parse("""
+        {"name": "c", "dataset": {"name": "cifar10", \(dataset)}, "model": {"kind": "cnn", "conv": [2], "hidden": []},
+         "training": {"epochs": 1}, "arms": [{"name": "a", "optimizer": "adam", "lr": 0.001}]}
+        """))
+    }
+    let era = try config("\"preprocess\": \"gcn-zca\"")
+    #expect(era.dataset == .cifar10(path: "cifar-10-batches-bin", test: nil, trainLimit: nil, preprocess: .gcnZCA(scale: 55, epsilon: 0.1)))
+    let resolved = era.resolvedJSON.rendered().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: " ", with: "")
+    #expect(resolved.contains("\"preprocess\":\"gcn-zca\",\"gcn_scale\":55,\"zca_epsilon\":0.1"), "\(resolved)")
+    #expect(try ExperimentConfig.parse(JSON.parse(era.resolvedJSON.rendered())).dataset == era.dataset)
+    let fingerprints = try ["\"preprocess\": \"gcn-zca\"", "\"preprocess\": \"gcn-zca\", \"gcn_scale\": 50", "\"preprocess\": \"gcn-zca\", \"zca_epsilon\": 0.01",
+                            "\"preprocess\": \"zca\""].map { c -> String in let x = try config(c); return x.fingerprint(x.arms[0], seed: 1, files: []) }
+    #expect(Set(fingerprints).count == 4)
+}
