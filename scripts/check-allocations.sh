@@ -52,6 +52,9 @@ check() {  # NAME MODEL BATCH THREADS [DATA]
 check mlp '{"kind": "mlp", "hidden": [64, 32], "dropout": {"input": 0.2, "hidden": 0.5}}' 16 1 || exit 1
 cnn='{"kind": "cnn", "conv": [4, 8], "kernel": 5, "hidden": [16], "dropout": {"input": 0.2, "hidden": 0.5}}'
 check cnn "$cnn" 64 1 small || exit 1
+# The same network with every convolution by Winograd (transforms, tile GEMMs, weight gradient).
+winograd='{"kind": "cnn", "conv": [4, 8], "kernel": 5, "hidden": [16], "dropout": {"input": 0.2, "hidden": 0.5}, "conv_algorithm": "winograd"}'
+check cnn-winograd "$winograd" 64 1 small || exit 1
 check sparse-logistic-regression '{"kind": "logistic-regression", "dropout": {"input": 0.5}}' 16 1 sparse || exit 1
 check sparse-mlp '{"kind": "mlp", "hidden": [32], "dropout": {"input": 0.5, "hidden": 0.5}}' 16 1 sparse || exit 1
 # Two threads: reported, not yet required. Every parallel dispatch allocates one small object
