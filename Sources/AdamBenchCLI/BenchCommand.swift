@@ -5,6 +5,7 @@ import Results
 import Training
 import Foundation
 import Kernels
+import NN
 
 enum BenchCommand {
     static func main(_ args: [String]) throws {
@@ -44,6 +45,12 @@ enum BenchCommand {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 emit("\(f.rawValue),4294967296,\(String(format: "%.3f", ulps)),\(at),\(String(format: "%.1f", seconds))")
             }
+        case "winograd":
+            // Winograd F(4x4, 5x5) against the direct convolution on Figure 3's layers.
+            emit("layer,product,max_error_relative_to_rms,bound")
+            for r in Benchmarks.winogradErrors() {
+                emit("\(r.layer),\(r.product),\(String(format: "%.2e", r.relativeError)),\(String(format: "%.0e", WinogradTransform.errorBound(kernel: 5)))")
+            }
         case "step":
             emit("optimizer,parameters,threads,ns_per_parameter,gb_per_second")
             for threads in threadCounts {
@@ -77,7 +84,7 @@ enum BenchCommand {
                 }
             }
         default:
-            throw UsageError("bench takes gemm, step, math or train CONFIG")
+            throw UsageError("bench takes gemm, step, math, winograd or train CONFIG")
         }
     }
 

@@ -16,7 +16,7 @@ enum HelpText {
       adam-bench diff EXPECTED.csv ACTUAL.csv [--rtol R] [--atol A]
       adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds]
       adam-bench report RESULT_DIR... [-o FILE.md] [--images DIR] [--paper FIGURES.csv]
-      adam-bench bench gemm|step|math|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
+      adam-bench bench gemm|step|math|winograd|train CONFIG [--threads N] [--shape M,N,K,TA,TB]
       adam-bench help [run|sweep|validate|params|list|diff|plot|report|bench|config|exit-codes]
       adam-bench --version
 
@@ -167,14 +167,18 @@ enum HelpText {
     adam-bench bench gemm [--threads N] [--shape M,N,K,TA,TB]
     adam-bench bench step [--threads N]
     adam-bench bench math [FUNCTION...] [--threads N]
+    adam-bench bench winograd
     adam-bench bench train CONFIG [--threads N] [--data-dir DIR] [--dense]
 
     Machine-readable performance figures (medians of repeated timings after a warm-up), for 1
     thread and all cores unless --threads is given:
-      gemm   m,n,k,trans_a,trans_b,threads,gflops,peak_gflops (peak: a measured FMA loop)
+      gemm   m,n,k,trans_a,trans_b,threads,gflops,peak_gflops (peak: a measured FMA loop, each
+             thread's best of five runs)
       step   optimizer,parameters,threads,ns_per_parameter,gb_per_second
       math   function,inputs,max_ulps,at_input,seconds: VectorMath's exp, log1p, softplus,
              log-sigmoid and sigmoid on all 2^32 Float inputs against the C library in double
+      winograd  layer,product,max_error_relative_to_rms,bound: Winograd F(4x4, 5x5) against the
+             direct convolution on Figure 3's conv2 and conv3 (random data), and the tests' bound
       train  config,arm,threads,batch_size,examples_per_second,ms_per_step,eval_ms_per_step,peak_rss_mb,
              ms_per_epoch,input,inputs_per_example (sparse data: --dense runs the same rows stored dense)
     Build in release mode (make build) before timing anything.
