@@ -299,10 +299,6 @@ public struct MaxPool: Sendable, Equatable {
     /// One plane h x w into oh x ow; `argmax` receives the input index of each output's maximum.
     public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>) {
-        if size == 3 && stride == 2 && pad == 1 && (w == 32 || w == 16) {
-            forward3x3Stride2Registers(x, height: h, width: w, out: out, argmax: argmax)
-            return
-        }
         if size == 3 && stride == 2 && pad == 1 && w <= 32 {
             forward3x3Stride2(x, height: h, width: w, out: out, argmax: argmax)
             return
@@ -333,65 +329,28 @@ public struct MaxPool: Sendable, Equatable {
     }
 
     /// Figure 3's pool (3 x 3, stride 2, padding 1) on rows of at most 32 pixels, 16 outputs at
-    /// once: a row padded with −∞ is read as 32 lanes from offsets 0 and 2, whose even and odd
-    /// halves are the window's three columns 2·ox − 1, 2·ox, 2·ox + 1. Rows and columns are
-    /// scanned in PyTorch's order with its rule (a larger value or a NaN takes over), so the
-    /// maxima and their indices are those of the window loop.
+    /// once, in registers: a row is two vectors (−∞ past its end), the window's columns 2·ox and
+    /// 2·ox + 1 are their even and odd lanes, and column 2·ox − 1 is the odd lanes moved up by one
+    /// with −∞ at column −1. (Writing a row into a buffer and reading it back at an offset, as this
+    /// once did, stalls each load on the stores before it.) Rows and columns are scanned in
+    /// PyTorch's order with its rule (a larger value or a NaN takes over), so the maxima and their
+    /// indices are those of the window loop.
     func forward3x3Stride2(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
                            argmax: UnsafeMutablePointer<Int32>) {
         let oh = outputSize(h), ow = outputSize(w)
-        var padded = SIMD64<Float>(repeating: -.infinity)
         // Indices are carried as Float lanes (exact below 2^24) to share the comparison's mask.
         let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         // The first pixel of each window inside the image: column max(0, 2·ox − 1).
         let firstColumn = pointwiseMax(lane * 2 - 1, SIMD16<Float>())
-        withUnsafeMutableBytes(of: &padded) { raw in
-            let row = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-            for oy in 0..<oh {
-                let y0 = max(0, 2 * oy - 1), y1 = min(h - 1, 2 * oy + 1)
-                var best = SIMD16<Float>(repeating: -.infinity)
-                var at = firstColumn + Float(y0 * w)
-                @inline(__always) func visit(_ v: SIMD16<Float>, _ index: SIMD16<Float>) {
-                    let take = (v .> best) .| (v .!= v)
-                    best.replace(with: v, where: take)
-                    at.replace(with: index, where: take)
-                }
-                for y in y0...y1 {
-                    // row[0] = −∞ (column −1), row[1...w] = the image row, −∞ after.
-                    let src = x + y * w
-                    if w == 32 {
-                        store16(load16(src), row + 1)
-                        store16(load16(src + 16), row + 17)
-                    } else if w == 16 {
-                        store16(load16(src), row + 1)
-                    } else {
-                        for i in 0..<w { row[i + 1] = src[i] }
-                    }
-                    let a = UnsafeRawPointer(row).loadUnaligned(as: SIMD32<Float>.self)
-                    let b = UnsafeRawPointer(row + 2).loadUnaligned(as: SIMD32<Float>.self)
-                    let base = lane * 2 + Float(y * w)
-                    visit(a.evenHalf, base - 1)
-                    visit(a.oddHalf, base)
-                    visit(b.evenHalf, base + 1)
-                }
-                for ox in 0..<ow {
-                    out[oy * ow + ox] = best[ox]
-                    argmax[oy * ow + ox] = Int32(at[ox])
-                }
-            }
-        }
-    }
-
-    /// The same for rows of exactly 32 or 16 pixels, read straight into registers: the window's
-    /// columns 2·ox, 2·ox + 1 are a row's even and odd lanes, and column 2·ox − 1 is the odd lanes
-    /// moved up by one with −∞ at column −1. (Writing a row into a buffer and reading it back at
-    /// an offset, as forward3x3Stride2 does, stalls each load on the stores before it.)
-    func forward3x3Stride2Registers(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
-                                    argmax: UnsafeMutablePointer<Int32>) {
-        let oh = outputSize(h), ow = outputSize(w)
-        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        let firstColumn = pointwiseMax(lane * 2 - 1, SIMD16<Float>())
         let minusInfinity = Vec16(repeating: -.infinity)
+        /// Pixels from..<w of the row at p as 16 lanes, −∞ past the row's end.
+        @inline(__always) func half(_ p: UnsafePointer<Float>, _ count: Int) -> Vec16 {
+            if count >= 16 { return load16(p) }
+            if count <= 0 { return minusInfinity }
+            var v = load16(p, count: count)
+            v.replace(with: minusInfinity, where: lane .>= Float(count))
+            return v
+        }
         for oy in 0..<oh {
             let y0 = max(0, 2 * oy - 1), y1 = min(h - 1, 2 * oy + 1)
             var best = minusInfinity
@@ -403,8 +362,7 @@ public struct MaxPool: Sendable, Equatable {
             }
             for y in y0...y1 {
                 let src = x + y * w
-                let low = load16(src), high = w == 32 ? load16(src + 16) : minusInfinity
-                let even = evenLanes(low, high), odd = oddLanes(low, high)
+                let even = evenLanes(half(src, w), half(src + 16, w - 16)), odd = oddLanes(half(src, w), half(src + 16, w - 16))
                 let left = Vec16(-.infinity, odd[0], odd[1], odd[2], odd[3], odd[4], odd[5], odd[6], odd[7], odd[8], odd[9],
                                  odd[10], odd[11], odd[12], odd[13], odd[14])
                 let base = lane * 2 + Float(y * w)
