@@ -81,6 +81,7 @@ extension ExperimentConfig {
         if let tune { root.append(("tune", tune.json)) }
         if let plot { root.append(("plot", plot.json)) }
         if !claims.isEmpty { root.append(("claims", .array(claims.map(\.json)))) }
+        if !variants.isEmpty { root.append(("variants", .array(variants.map(\.json)))) }
         return .object(root)
     }
 
