@@ -152,6 +152,20 @@ func everyNewCurveClaimKindPassesAndFails(_ c: (String, String, String)) throws 
     #expect(outcome.evidence.contains(c.2), "\(outcome.evidence)")
 }
 
+/// reach-ratio on the wall-time axis: adam takes 10 s an epoch, sgd 3 s; adam reaches 0.5 at
+/// epoch 1 (10 s), sgd at epoch 2 (6 s), so by time adam needs 1.67x sgd's.
+@Test func reachRatioByWallTimeUsesEachArmsMeasuredSeconds() throws {
+    let timings = try CSVTable.parse("arm,seed,epoch,wall_seconds\nadam,1,1,10\nadam,1,2,10\nsgd,1,1,3\nsgd,1,2,3\n", path: "t.csv")
+    let c = ClaimChecker(curves: try CSVTable.parse(claimCurves, path: "c.csv"), summary: nil, timings: timings,
+                         arms: ["adam", "sgd", "adagrad"], defaultColumn: "eval_train_loss")
+    let byTime = c.check(try claim(#"{"kind": "reach-ratio", "series": "adam", "other": "sgd", "target": 0.5, "min": 1.5, "x": "wall_seconds"}"#))
+    #expect(byTime == ClaimOutcome(verdict: .pass, evidence: "eval_train_loss <= 0.5: adam after 10 s, sgd after 6 s; ratio 1.67x, inside [1.5, inf]"))
+    let byEpoch = c.check(try claim(#"{"kind": "reach-ratio", "series": "adam", "other": "sgd", "target": 0.5, "min": 1.5}"#))
+    #expect(byEpoch.verdict == .fail && byEpoch.evidence.hasSuffix("ratio 0.5x, outside [1.5, inf]"))
+    let blind = ClaimChecker(curves: try CSVTable.parse(claimCurves, path: "c.csv"), summary: nil, arms: ["adam", "sgd"], defaultColumn: "eval_train_loss")
+    #expect(blind.check(try claim(#"{"kind": "reach-ratio", "series": "adam", "other": "sgd", "target": 0.5, "min": 1, "x": "wall_seconds"}"#)).verdict == .noData)
+}
+
 let paperBase = """
 {"name": "c", "dataset": {"name": "mnist", "path": "m"}, "model": {"kind": "logistic-regression"},
  "training": {"epochs": 2}, "arms": [{"name": "adam", "optimizer": "adam"}, {"name": "sgd", "optimizer": "sgd", "lr": 0.1},
