@@ -12,17 +12,23 @@
 //   {"kind": "highest", "series": "adam", "epoch": 45, "column": "test_accuracy"}
 //   {"kind": "order", "series": ["adam", "rmsprop", "sgd-nesterov"], "epoch": 20}   ascending
 //   {"kind": "range", "series": "adam", "epoch": 10, "min": 100, "max": 110}
-//   {"kind": "ratio", "series": "sgd", "other": "adagrad", "epoch": 160, "min": 1.15}   series / other
+//   {"kind": "ratio", "series": "sgd", "other": "adagrad", "epoch": 160, "min": 1.15}   series / other at E
+//   {"kind": "ratio", "series": "adam", "other": "sgd", "from": 1, "max": 1.05}   geometric mean of the
+//                                                      ratio over every epoch both log in [from, to]
 //   {"kind": "reaches-first", "series": "adam", "other": "sgd-nesterov", "target": 0.3}   no later than
 //                                                      ("x": "wall_seconds": by measured time)
 //   {"kind": "reach-ratio", "series": "adagrad", "other": "adam", "target": 0.1, "min": 2}
 //                                                      epochs (or seconds) to reach target, series / other
+//   {"kind": "time-ratio", "series": "sfo", "other": "adam", "min": 5, "max": 10}
+//                                                      wall seconds per epoch (timings.csv), series / other
 //   {"kind": "never-diverges", "series": "adam"}                      (no series: every arm)
 //   {"kind": "best-point", "where": {"beta1": 0.9}, "epoch": 10, "hyperparameter": "lr", "min": 1e-4, "max": 3e-3}
+//        (or "is": a value, e.g. "hyperparameter": "bias_correction", "is": true)
 //   {"kind": "breaks-down", "where": {"bias_correction": false, "beta2": 0.9999},
 //    "holds": {"bias_correction": true}, "epoch": 10, "factor": 1.5, "at_least": 3}
 //        at least k of the selected points diverged or ended worse than factor x their counterparts
-//        (without "at_least", the older form: the best selected point against the best of "holds")
+//        ("at_most": k, at most k of them: "equal or better regardless of the setting" is at_most 0;
+//        with neither, the older form: the best selected point against the best of "holds")
 // Agreement with the plotted values:
 //   {"kind": "paper-values", "series": "adam", "tolerance": 1.5, "from": 2, "to": 45}
 //        every paper point of the arm (plot.paper_figure, our epoch = the paper's x + plot.paper_shift)
@@ -37,6 +43,7 @@ public struct Claim: Sendable, Equatable {
         case lowest, highest, order, range, ratio
         case reachesFirst = "reaches-first"
         case reachRatio = "reach-ratio"
+        case timeRatio = "time-ratio"
         case neverDiverges = "never-diverges"
         case bestPoint = "best-point"
         case breaksDown = "breaks-down"
@@ -69,10 +76,14 @@ public struct Claim: Sendable, Equatable {
     public var holds: [(key: String, value: String)]
     public var hyperparameter: String?
     public var factor: Double
-    /// breaks-down as counts: at least this many selected points break down (nil: the older
-    /// best-point form).
+    /// breaks-down as counts: at least (or at most) this many selected points break down (both
+    /// nil: the older best-point form).
     public var atLeast: Int? = nil
-    /// paper-values: ours within a factor `tolerance` of the paper's, over our epochs from...to.
+    public var atMost: Int? = nil
+    /// best-point: the value the best point's hyperparameter must take (instead of min/max).
+    public var bestIs: String? = nil
+    /// paper-values: ours within a factor `tolerance` of the paper's, over our epochs from...to;
+    /// ratio without an epoch: the window of its geometric mean.
     public var tolerance: Double? = nil
     public var from: Double? = nil
     public var to: Double? = nil
@@ -185,9 +196,22 @@ public struct Claim: Sendable, Equatable {
             }
         case .ratio:
             try pair()
-            claim.epoch = try required(try r.int("epoch", min: 0, max: epochs), "epoch", "the epoch it is read at (0 to \(epochs))")
+            claim.epoch = try r.int("epoch", min: 0, max: epochs)
+            claim.from = try r.number("from")
+            claim.to = try r.number("to")
+            if claim.epoch != nil && (claim.from != nil || claim.to != nil) {
+                throw ConfigError(path: r.at("epoch"), "give either \"epoch\" (the ratio there) or \"from\"/\"to\" (its geometric mean over those epochs), not both")
+            }
+            if claim.epoch == nil && claim.from == nil {
+                throw r.missing("epoch", "is required for a ratio claim: the epoch it is read at (0 to \(epochs)), or \"from\" (and \"to\") for its geometric mean over a window")
+            }
+            if let lo = claim.from, let hi = claim.to, lo > hi { throw ConfigError(path: r.at("from"), "is more than to") }
             try bounds("the band of series / other (e.g. \"min\": 1.2 for a wide margin)", positive: true)
-            allowed += ["series", "other", "epoch", "min", "max"]
+            allowed += ["series", "other", "epoch", "from", "to", "min", "max"]
+        case .timeRatio:
+            try pair()
+            try bounds("the band of series' wall seconds per epoch / other's (e.g. \"min\": 5, \"max\": 10)", positive: true)
+            allowed += ["series", "other", "min", "max"]
         case .reachesFirst:
             try pair()
             claim.target = try required(try r.number("target"), "target", "the value both arms race to")
@@ -251,16 +275,31 @@ public struct Claim: Sendable, Equatable {
                 let h = try required(try r.string("hyperparameter"), "hyperparameter", "the grid key whose best value is checked")
                 guard keys.contains(h) else { throw ConfigError(path: r.at("hyperparameter"), "is not a key of the sweep's grid (\(keys.joined(separator: ", ")))") }
                 claim.hyperparameter = h
-                try bounds("where the best value should lie")
-                allowed += ["hyperparameter", "min", "max"]
+                if let v = r.raw("is") {
+                    switch v {
+                    case .number(let x): claim.bestIs = formatConfigNumber(x)
+                    case .bool(let b): claim.bestIs = b ? "true" : "false"
+                    case .string(let t): claim.bestIs = t
+                    default: throw ConfigError(path: r.at("is"), "must be a number, true/false or a string, got \(v.typeName)")
+                    }
+                    if r.has("min") || r.has("max") { throw ConfigError(path: r.at("is"), "give either \"is\" or \"min\"/\"max\", not both") }
+                } else {
+                    try bounds("where the best value should lie (or \"is\": the value it should take)")
+                }
+                allowed += ["hyperparameter", "min", "max", "is"]
             } else {
                 claim.holds = try selection("holds")
                 guard r.has("holds") else { throw r.missing("holds", "is required for a breaks-down claim: the points where the method holds") }
-                if let k = try r.int("at_least", min: 1) {
-                    claim.atLeast = k
+                claim.atLeast = try r.int("at_least", min: 1)
+                claim.atMost = try r.int("at_most", min: 0)
+                if claim.atLeast != nil && claim.atMost != nil {
+                    throw ConfigError(path: r.at("at_most"), "give either \"at_least\" or \"at_most\", not both")
+                }
+                if let k = claim.atLeast ?? claim.atMost {
+                    let key = claim.atLeast != nil ? "at_least" : "at_most"
                     let n = selectedCount(claim.selection, in: sweep.grid)
                     guard k <= n else {
-                        throw ConfigError(path: r.at("at_least"), "is \(k), but \"where\" selects \(n) point(s) of the grid")
+                        throw ConfigError(path: r.at(key), "is \(k), but \"where\" selects \(n) point(s) of the grid")
                     }
                     claim.factor = try required(try r.number("factor"), "factor",
                                                 "how much worse than its counterpart a point must end to count as broken down (e.g. 1.5)")
@@ -268,7 +307,7 @@ public struct Claim: Sendable, Equatable {
                     claim.factor = try r.number("factor") ?? 1
                 }
                 guard claim.factor >= 1 else { throw ConfigError(path: r.at("factor"), "must be at least 1") }
-                allowed += ["holds", "factor", "at_least"]
+                allowed += ["holds", "factor", "at_least", "at_most"]
             }
         }
         try r.finish("a \(kind.rawValue) claim", allowed: allowed)

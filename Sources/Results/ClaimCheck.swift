@@ -115,12 +115,13 @@ public struct ClaimChecker {
         case .lowest, .highest: return extreme(claim)
         case .order: return order(claim)
         case .range: return range(claim)
-        case .ratio: return ratio(claim)
+        case .ratio: return claim.epoch == nil ? ratioOverWindow(claim) : ratio(claim)
         case .reachesFirst: return reachesFirst(claim)
         case .reachRatio: return reachRatio(claim)
         case .neverDiverges: return neverDiverges(claim)
         case .bestPoint: return bestPoint(claim)
-        case .breaksDown: return claim.atLeast == nil ? breaksDown(claim) : breaksDownCount(claim)
+        case .breaksDown: return claim.atLeast == nil && claim.atMost == nil ? breaksDown(claim) : breaksDownCount(claim)
+        case .timeRatio: return timeRatio(claim)
         case .paperValues: return paperValues(claim)
         }
     }
@@ -221,6 +222,49 @@ public struct ClaimChecker {
         let ok = r.isFinite && inside(r, claim)
         return ClaimOutcome(verdict: ok ? .pass : .fail,
                             evidence: "at epoch \(epoch): \(a) \(fmt(va)) / \(b) \(fmt(vb)) = \(ratioText(r)), \(ok ? "inside" : "outside") \(bounds(claim))")
+    }
+
+    /// The ratio's geometric mean over a window: exp of the mean of log(series / other) over
+    /// every logged epoch after 0 in [from, to] where both arms have a value, so a ratio that
+    /// holds at one end only is diluted by the rest of the run.
+    func ratioOverWindow(_ claim: Claim) -> ClaimOutcome {
+        let column = claim.column ?? defaultColumn, a = claim.series[0], b = claim.series[1]
+        let lo = claim.from ?? 0, hi = claim.to ?? .infinity
+        let other = Dictionary(curve(b, column: column).map { ($0.epoch, $0.value) }, uniquingKeysWith: { x, _ in x })
+        var logs: [Double] = [], epochs: [Double] = [], least = Double.infinity, most = -Double.infinity
+        for p in curve(a, column: column) where p.epoch > 0 && p.epoch >= lo && p.epoch <= hi {
+            guard let v = other[p.epoch] else { continue }
+            let r = p.value / v
+            logs.append(Foundation.log(r))
+            epochs.append(p.epoch)
+            least = Swift.min(least, r)
+            most = Swift.max(most, r)
+        }
+        guard let first = epochs.first, let last = epochs.last else {
+            return ClaimOutcome(verdict: .noData, evidence: "no epoch where both \(a) and \(b) have \(column) in the window")
+        }
+        let r = Foundation.exp(logs.reduce(0, +) / Double(logs.count))
+        let ok = r.isFinite && inside(r, claim)
+        return ClaimOutcome(verdict: ok ? .pass : .fail,
+                            evidence: "\(a) / \(b) over \(logs.count) logged epochs (\(fmt(first)) to \(fmt(last))): geometric mean \(ratioText(r)) "
+                                + "(from \(ratioText(least)) to \(ratioText(most))), \(ok ? "inside" : "outside") \(bounds(claim))")
+    }
+
+    /// Each arm's mean wall seconds per epoch (timings.csv, every epoch of every seed), series / other.
+    func timeRatio(_ claim: Claim) -> ClaimOutcome {
+        let a = claim.series[0], b = claim.series[1]
+        func perEpoch(_ arm: String) -> Double? {
+            guard let timings, let i = timings.header.firstIndex(of: "arm"), let w = timings.header.firstIndex(of: "wall_seconds") else { return nil }
+            let seconds = timings.rows.filter { $0[i] == arm }.compactMap { Double($0[w]) }
+            return seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count)
+        }
+        guard let ta = perEpoch(a), let tb = perEpoch(b) else {
+            return ClaimOutcome(verdict: .noData, evidence: "no timings.csv with wall_seconds for \(a) and \(b)")
+        }
+        let r = ta / tb
+        let ok = r.isFinite && inside(r, claim)
+        return ClaimOutcome(verdict: ok ? .pass : .fail,
+                            evidence: "wall seconds per epoch: \(a) \(fmt(ta)), \(b) \(fmt(tb)): \(ratioText(r)), \(ok ? "inside" : "outside") \(bounds(claim))")
     }
 
     /// Whether `value` has reached `target`: at or below it, at or above it for accuracy.
@@ -436,9 +480,10 @@ public struct ClaimChecker {
         guard let best = finite.min(by: { $0.1 < $1.1 }) else {
             return ClaimOutcome(verdict: .noData, evidence: "no finished point with \(describe(claim.selection))")
         }
-        let ok = inside(Double(best.0) ?? .nan, claim)
+        let ok = claim.bestIs.map { sameValue(best.0, $0) } ?? inside(Double(best.0) ?? .nan, claim)
+        let wanted = claim.bestIs.map { "\(ok ? "is" : "is not") \($0)" } ?? "\(ok ? "inside" : "outside") \(bounds(claim))"
         return ClaimOutcome(verdict: ok ? .pass : .fail,
-                            evidence: "best of \(finite.count) points (\(describe(claim.selection))) at epoch \(epoch): \(key)=\(best.0), \(column) \(fmt(best.1)); \(ok ? "inside" : "outside") \(bounds(claim))")
+                            evidence: "best of \(finite.count) points (\(describe(claim.selection))) at epoch \(epoch): \(key)=\(best.0), \(column) \(fmt(best.1)); \(wanted)")
     }
 
     func breaksDown(_ claim: Claim) -> ClaimOutcome {
@@ -469,9 +514,9 @@ extension ClaimChecker {
     /// "Breaks down" as counts: each point `where` selects is paired with its counterpart, the
     /// point with the same hyperparameters but `holds`' values; it breaks down when it diverged
     /// and its counterpart did not, or ended above `factor` times its counterpart's loss. Holds
-    /// when at least `at_least` of the selected points break down.
+    /// when at least `at_least` (or at most `at_most`) of the selected points break down.
     func breaksDownCount(_ claim: Claim) -> ClaimOutcome {
-        let column = claim.column ?? "eval_train_loss", epoch = claim.epoch!, k = claim.atLeast!
+        let column = claim.column ?? "eval_train_loss", epoch = claim.epoch!, k = claim.atLeast ?? claim.atMost!
         guard let summary, let bad = points(claim.selection, epoch: epoch, column: column),
               let all = points([], epoch: epoch, column: column) else {
             return ClaimOutcome(verdict: .noData, evidence: "summary.csv has no \(column)_epoch_\(epoch) column")
@@ -509,10 +554,11 @@ extension ClaimChecker {
         if unmatched > 0, let wait = waiting(0, claim.holds, epoch: epoch) { return wait }
         let judged = bad.count - unmatched
         var text = "\(broken.count) of \(judged) points with \(describe(claim.selection)) diverged or ended above \(fmt(claim.factor)) x "
-            + "their counterparts with \(describe(claim.holds)) at epoch \(epoch) (needs at least \(k))"
+            + "their counterparts with \(describe(claim.holds)) at epoch \(epoch) (needs at \(claim.atLeast != nil ? "least" : "most") \(k))"
         if !broken.isEmpty { text += ": " + broken.prefix(4).joined(separator: "; ") + (broken.count > 4 ? "; …" : "") }
         if unmatched > 0 { text += "; \(unmatched) without a counterpart that reached epoch \(epoch)" }
-        return ClaimOutcome(verdict: broken.count >= k ? .pass : .fail, evidence: text)
+        let holds = claim.atLeast != nil ? broken.count >= k : broken.count <= k
+        return ClaimOutcome(verdict: holds ? .pass : .fail, evidence: text)
     }
 }
 

@@ -343,23 +343,29 @@ public enum Report {
             "epoch \(e)" + (settings.paperFigure != nil && settings.paperShift != 0 && !c.kind.isSweep ? " (the paper's \(fmt(Double(e) - settings.paperShift)))" : "")
         } ?? ""
         func band() -> String { "[\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]" }
-        func selection(_ s: [(key: String, value: String)]) -> String { s.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") }
+        func selection(_ s: [(key: String, value: String)]) -> String { s.isEmpty ? "all points" : s.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") }
         switch c.kind {
         case .lowest, .highest:
             return "\(c.series[0]) \(c.kind.rawValue) \(column) at \(at)" + (c.among.isEmpty ? "" : " among \(c.among.joined(separator: ", "))")
         case .order: return "\(c.series.joined(separator: " < ")) in \(column) at \(at)"
         case .range: return "\(c.series[0]) \(column) at \(at) in \(band())"
-        case .ratio: return "\(c.series[0]) / \(c.series[1]) \(column) at \(at) in \(band())"
+        case .ratio:
+            if c.epoch == nil {
+                let window = "epochs \(fmt(c.from ?? 0)) to \(c.to.map(fmt) ?? "the end")"
+                return "\(c.series[0]) / \(c.series[1]) \(column), geometric mean over \(window), in \(band())"
+            }
+            return "\(c.series[0]) / \(c.series[1]) \(column) at \(at) in \(band())"
+        case .timeRatio: return "wall seconds per epoch: \(c.series[0]) / \(c.series[1]) in \(band())"
         case .reachesFirst:
             return "\(c.series[0]) reaches \(column) \(fmt(c.target!)) no later than \(c.series[1])" + (c.x == "wall_seconds" ? " in wall time" : "")
         case .reachRatio:
             return "\(c.x == "wall_seconds" ? "seconds" : "epochs") to reach \(column) \(fmt(c.target!)): \(c.series[0]) / \(c.series[1]) in \(band())"
         case .neverDiverges: return c.series.isEmpty ? "no arm diverges" : "\(c.series.joined(separator: ", ")) never diverge(s)"
         case .bestPoint:
-            return "best \(c.hyperparameter!) (\(selection(c.selection))) at epoch \(c.epoch!) in \(band())"
+            return "best \(c.hyperparameter!) (\(selection(c.selection))) at epoch \(c.epoch!) " + (c.bestIs.map { "is \($0)" } ?? "in \(band())")
         case .breaksDown:
-            if let k = c.atLeast {
-                return "at least \(k) points with \(selection(c.selection)) diverge or end above \(fmt(c.factor)) x their counterparts with \(selection(c.holds)) (epoch \(c.epoch!))"
+            if let k = c.atLeast ?? c.atMost {
+                return "at \(c.atLeast != nil ? "least" : "most") \(k) points with \(selection(c.selection)) diverge or end above \(fmt(c.factor)) x their counterparts with \(selection(c.holds)) (epoch \(c.epoch!))"
             }
             return "\(selection(c.selection)) breaks down where \(selection(c.holds)) holds (epoch \(c.epoch!))"
         case .paperValues:

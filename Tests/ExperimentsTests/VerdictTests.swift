@@ -139,6 +139,12 @@ sgd,3,2,20,,0.4,,
     (#"{"kind": "ratio", "series": "adam", "other": "sgd", "epoch": 2, "min": 0.5, "max": 0.9}"#, "PASS", "= 0.667x, inside [0.5, 0.9]"),
     (#"{"kind": "ratio", "series": "adam", "other": "sgd", "epoch": 1, "max": 0.5, "column": "train_loss"}"#, "FAIL", "adam 0.9 / sgd 1.2 = 0.75x, outside [-inf, 0.5]"),
     (#"{"kind": "ratio", "series": "adam", "other": "sgd", "epoch": 0, "min": 1, "column": "train_loss"}"#, "NO DATA", "no train_loss for adam at epoch 0"),
+    // Over a window: adam / sgd is 0.5 / 0.8 = 0.625 at epoch 1 and 0.2 / 0.3 = 0.667 at 2; geometric mean √(0.625·0.667) = 0.645.
+    (#"{"kind": "ratio", "series": "adam", "other": "sgd", "from": 1, "max": 0.7}"#, "PASS",
+     "adam / sgd over 2 logged epochs (1 to 2): geometric mean 0.645x (from 0.625x to 0.667x), inside [-inf, 0.7]"),
+    (#"{"kind": "ratio", "series": "adam", "other": "sgd", "from": 2, "to": 2, "max": 0.65}"#, "FAIL",
+     "adam / sgd over 1 logged epochs (2 to 2): geometric mean 0.667x (from 0.667x to 0.667x), outside [-inf, 0.65]"),
+    (#"{"kind": "ratio", "series": "adam", "other": "sgd", "from": 3, "max": 1}"#, "NO DATA", "no epoch where both adam and sgd have eval_train_loss in the window"),
     (#"{"kind": "reach-ratio", "series": "sgd", "other": "adam", "target": 0.5, "min": 2}"#, "PASS", "sgd at epoch 2, adam at epoch 1; ratio 2x, inside [2, inf]"),
     (#"{"kind": "reach-ratio", "series": "sgd", "other": "adam", "target": 0.5, "min": 3}"#, "FAIL", "ratio 2x, outside [3, inf]"),
     (#"{"kind": "reach-ratio", "series": "sgd", "other": "adagrad", "target": 0.15, "min": 2}"#, "PASS", "sgd never (lowest 0.3), adagrad at epoch 2; ratio inf, inside [2, inf]"),
@@ -164,6 +170,11 @@ func everyNewCurveClaimKindPassesAndFails(_ c: (String, String, String)) throws 
     #expect(byEpoch.verdict == .fail && byEpoch.evidence.hasSuffix("ratio 0.5x, outside [1.5, inf]"))
     let blind = ClaimChecker(curves: try CSVTable.parse(claimCurves, path: "c.csv"), summary: nil, arms: ["adam", "sgd"], defaultColumn: "eval_train_loss")
     #expect(blind.check(try claim(#"{"kind": "reach-ratio", "series": "adam", "other": "sgd", "target": 0.5, "min": 1, "x": "wall_seconds"}"#)).verdict == .noData)
+    // time-ratio: seconds per epoch, 10 against 3.
+    let slower = c.check(try claim(#"{"kind": "time-ratio", "series": "adam", "other": "sgd", "min": 3, "max": 4}"#))
+    #expect(slower == ClaimOutcome(verdict: .pass, evidence: "wall seconds per epoch: adam 10, sgd 3: 3.33x, inside [3, 4]"))
+    #expect(c.check(try claim(#"{"kind": "time-ratio", "series": "adam", "other": "sgd", "min": 5, "max": 10}"#)).verdict == .fail)
+    #expect(blind.check(try claim(#"{"kind": "time-ratio", "series": "adam", "other": "sgd", "min": 5}"#)).verdict == .noData)
 }
 
 let paperBase = """
@@ -206,11 +217,31 @@ func paperValuesCompareOurCurveAtTheShiftedEpochs(_ c: (String, String, String))
      "FAIL", "2 of 3 points with bias_correction=false diverged or ended above 2 x their counterparts with bias_correction=true at epoch 10 (needs at least 3): lr=0.01 diverged; lr=0.1 3.43x"),
     (#"{"kind": "breaks-down", "where": {"bias_correction": false, "lr": 0.001}, "holds": {"bias_correction": true}, "epoch": 10, "factor": 2, "at_least": 1}"#,
      "FAIL", "0 of 1 points with bias_correction=false, lr=0.001 diverged or ended above 2 x"),
+    // "Equal or better regardless of the setting": no corrected point ends above its uncorrected one.
+    (#"{"kind": "breaks-down", "where": {"bias_correction": true}, "holds": {"bias_correction": false}, "epoch": 10, "factor": 1, "at_most": 0}"#,
+     "PASS", "0 of 3 points with bias_correction=true diverged or ended above 1 x their counterparts with bias_correction=false at epoch 10 (needs at most 0)"),
+    (#"{"kind": "breaks-down", "where": {"bias_correction": false}, "holds": {"bias_correction": true}, "epoch": 10, "factor": 1.5, "at_most": 1}"#,
+     "FAIL", "3 of 3 points with bias_correction=false diverged or ended above 1.5 x their counterparts with bias_correction=true at epoch 10 (needs at most 1)"),
     // The method's side diverging is no breakdown of the other side.
     (#"{"kind": "breaks-down", "where": {"bias_correction": true, "lr": 0.01}, "holds": {"bias_correction": false}, "epoch": 10, "factor": 1, "at_least": 1}"#,
      "FAIL", "0 of 1 points"),
 ])
 func breaksDownCountsThePointsThatBreak(_ c: (String, String, String)) throws {
+    try checkSweepClaim(c)
+}
+
+/// best-point with "is": the best point of all (c, lr 0.01, 0.3) is bias-corrected.
+@Test(arguments: [
+    (#"{"kind": "best-point", "epoch": 10, "hyperparameter": "bias_correction", "is": true}"#, "PASS",
+     "best of 5 points (all points) at epoch 10: bias_correction=true, eval_train_loss 0.3; is true"),
+    (#"{"kind": "best-point", "epoch": 10, "hyperparameter": "bias_correction", "is": false}"#, "FAIL", "bias_correction=true, eval_train_loss 0.3; is not false"),
+    (#"{"kind": "best-point", "where": {"bias_correction": false}, "epoch": 10, "hyperparameter": "lr", "is": 0.001}"#, "PASS", "lr=0.001, eval_train_loss 0.9; is 0.001"),
+])
+func bestPointCanNameTheValueItTakes(_ c: (String, String, String)) throws {
+    try checkSweepClaim(c)
+}
+
+func checkSweepClaim(_ c: (String, String, String)) throws {
     let config = try ExperimentConfig.parse(JSON.parse(sweepBase.replacingOccurrences(of: "CLAIM", with: c.0)))
     for grid in [[(key: "lr", values: ["0.001", "0.01", "0.1"]), (key: "bias_correction", values: ["true", "false"])], []] {
         let checker = ClaimChecker(curves: try CSVTable.parse("arm,seed,epoch\n", path: "c.csv"),
@@ -243,6 +274,13 @@ func breaksDownCountsThePointsThatBreak(_ c: (String, String, String)) throws {
      "claims[0].factor", "is required for a breaks-down claim"),
     (sweepBase, #"{"kind": "breaks-down", "where": {"bias_correction": false}, "holds": {"bias_correction": true}, "epoch": 10, "factor": 2, "at_least": 0}"#,
      "claims[0].at_least", "must be >= 1"),
+    (sweepBase, #"{"kind": "breaks-down", "where": {"bias_correction": false}, "holds": {"bias_correction": true}, "epoch": 10, "factor": 2, "at_least": 1, "at_most": 2}"#,
+     "claims[0].at_most", "give either \"at_least\" or \"at_most\""),
+    (sweepBase, #"{"kind": "best-point", "epoch": 10, "hyperparameter": "bias_correction", "is": true, "min": 0}"#, "claims[0].is", "not both"),
+    (sweepBase, #"{"kind": "best-point", "epoch": 10, "hyperparameter": "lr", "is": [1]}"#, "claims[0].is", "must be a number, true/false or a string"),
+    (claimBase, #"{"kind": "ratio", "series": "adam", "other": "sgd", "epoch": 1, "from": 1, "min": 1}"#, "claims[0].epoch", "give either \"epoch\""),
+    (claimBase, #"{"kind": "ratio", "series": "adam", "other": "sgd", "from": 2, "to": 1, "min": 1}"#, "claims[0].from", "is more than to"),
+    (claimBase, #"{"kind": "time-ratio", "series": "adam", "other": "sgd"}"#, "claims[0].min", "or \"max\" is required for a time-ratio claim"),
 ])
 func newClaimErrorsNameTheirJSONPath(_ c: (String, String, String, String)) throws {
     do {
