@@ -129,7 +129,7 @@ public enum ResultsPlot {
             rows[key]!.append((row[xColumn], x, y))
         }
         // One series per arm: its curve, or with several seeds their mean with a band from the
-        // lowest to the highest seed (README, "Plots").
+        // lowest to the highest seed (README, "Checking results: diff, plot, golden curves").
         let series = arms.map { arm -> PlotSeries in
             let seeds = seedsOf[arm]!
             let anyDiverged = seeds.contains { diverged.contains("\(arm)/\($0)") }
