@@ -120,7 +120,7 @@ public enum Report {
             }
         }
 
-        md += robustness(directory: directory, results: results, outcomes: outcomes, settings: settings, paper: paperValues)
+        md += robustness(directory: directory, results: results, seeds: seeds, outcomes: outcomes, settings: settings, paper: paperValues)
 
         // Choices: each arm's resolved settings.
         md += ["**Choices**", "", "| arm | optimizer | settings |", "| --- | --- | --- |"]
@@ -186,13 +186,13 @@ public enum Report {
 
     /// Each claim under the primary set-up and under each variant (Config/Variants.swift) whose
     /// results folder, beside this one, exists; and each set-up's compute.
-    static func robustness(directory: String, results: Results, outcomes: [(claim: Claim, outcome: ClaimOutcome)],
+    static func robustness(directory: String, results: Results, seeds: Int, outcomes: [(claim: Claim, outcome: ClaimOutcome)],
                            settings: PlotSettings, paper: PaperValues?) -> [String] {
         let variants = results.config.variants
         guard !variants.isEmpty, !outcomes.isEmpty else { return [] }
         let parent = (directory as NSString).deletingLastPathComponent
         var columns: [(name: String, outcomes: [ClaimOutcome]?, compute: Double?, seeds: Int)] =
-            [("primary", outcomes.map(\.outcome), results.computeSeconds, Swift.max(1, results.checker(column: settings.column, paper: nil).seeds.count))]
+            [("primary", outcomes.map(\.outcome), results.computeSeconds, Swift.max(1, seeds))]
         var notes: [String] = []
         for v in variants {
             guard let experiment = v.experiment else {
