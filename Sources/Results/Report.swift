@@ -1,7 +1,8 @@
 // `adam-bench report`: one Markdown section per results folder, for a researcher who wants one
-// answer per figure: the plot (ours, with the paper's values as markers), the paper's claims
-// checked on our numbers, ours against the paper's at the paper's epochs, the choices the config
-// made, and where the numbers came from.
+// answer per figure: the plot (ours, with the paper's values as markers), the paper's text checked
+// on our numbers (on the seed mean, with the seeds that agree counted) and, apart, the agreement
+// with its plotted values, ours against the paper's at the paper's epochs, each claim under each
+// variant of the set-up, the choices the config made, and where the numbers came from.
 import Config
 import Datasets
 import Foundation
