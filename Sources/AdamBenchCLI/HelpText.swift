@@ -53,7 +53,8 @@ enum HelpText {
 
     Without --shard, the run ends by merging the points into OUT/<name>/:
       curves.csv     arm,seed,epoch,iteration,train_loss,eval_train_loss,test_loss,test_accuracy
-      summary.csv    per arm and seed: status, final and best values, hyperparameters
+      summary.csv    per arm and seed: status, final and best values, hyperparameters; an arm
+                     of several seeds then gets rows mean, sd, min, max (in the seed column)
       timings.csv    per epoch: wall, training, evaluation and checkpoint seconds, examples per second
       manifest.json  resolved config, data file SHA-256s, CPU, threads, times
       params/        with training.save_params: <arm>-seed<N>.npy, each point's final parameters
@@ -122,15 +123,17 @@ enum HelpText {
     adam-bench plot RESULT_DIR... [-o FILE.svg] [--column C] [--log-y|--linear-y] [--x epoch|iteration|wall_seconds]
                     [--y-min A] [--y-max B] [--paper FIGURES.csv [--paper-figure F]]
 
-    Draws each results folder as a panel like the paper's: a line per arm (and seed), legend,
-    title, linear or log y axis (ticks at decades). Defaults come from the config's "plot" object
+    Draws each results folder as a panel like the paper's: a line per arm, legend, title, linear
+    or log y axis (ticks at decades). An arm of several seeds is its mean over the seeds with a
+    shaded band from the lowest to the highest seed (breaks where a seed has no finite value). Defaults come from the config's "plot" object
     ({"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..});
     flags override them. Without -o each folder gets RESULT_DIR/plot.svg; with -o all folders go
     side by side into one file. Diverged arms end in a cross; NaN and infinite values break lines.
     A "panels" list draws the folder once per entry, each with its overrides (x range, log y).
     --paper draws the paper's values (figures.csv: figure,panel,series,x,y) of the config's
     plot.paper_figure beside ours, dashed, in the colour of the arm of the same name ("+" and
-    "-" alike); plot.paper_shift moves their x by that many epochs.
+    "-" alike); plot.paper_shift moves their x by that many epochs: our epoch = the paper's x +
+    paper_shift, the one alignment the plots, report tables and paper-values claims share.
     A sweep over lr is drawn in Figure 4's layout: the loss at each read epoch (--epoch E: that
     one only) against log10(lr), a line per bias-correction setting (corrected red, uncorrected
     green), a panel per other setting, a row per beta1 when beta1 and beta2 both vary; the paper's
@@ -140,27 +143,50 @@ enum HelpText {
     static let report = """
     adam-bench report RESULT_DIR... [-o FILE.md] [--images DIR] [--paper FIGURES.csv]
 
-    A Markdown reproduction report, one section per results folder: the plot (ours as lines, the
-    paper's values of plot.paper_figure as markers), the config's "claims" checked on the results
-    (PASS, FAIL or NO DATA, with the numbers behind each), ours against the paper's at the paper's
-    epochs, the choices the config made (each arm's resolved settings) and the provenance
-    (version, CPU, threads, dates, wall and compute time, data SHA-256). The paper's values come
-    from --paper, else paper/figures.csv in the working folder.
+    A Markdown reproduction report, one section per results folder: the plot (ours as lines, an
+    arm of several seeds as its mean with a band; the paper's values of plot.paper_figure as
+    markers), the config's "claims" checked on the results in two tables kept apart (the paper's
+    text: PASS, FAIL or NO DATA with the numbers behind each; agreement with the paper's plotted
+    values), ours against the paper's at the paper's epochs, each claim under each variant of the
+    set-up with its compute, the choices the config made (each arm's resolved settings) and the
+    provenance (version, CPU, threads, dates, wall and compute time, data SHA-256). The paper's
+    values come from --paper, else paper/figures.csv in the working folder.
     Without -o the report goes to stdout and each folder's plot to RESULT_DIR/report.svg. With -o
     the plots go to --images (default: FILE.md's folder) as report-NAME.svg; when FILE.md already
     holds the lines <!-- adam-bench report: begin --> and <!-- adam-bench report: end --> (a
     README), only the text between them is replaced, headings one level down; a file with the
     markers missing, repeated or out of order, that is not an earlier report, is refused (exit 4)
     and left as it is.
-    Claim kinds ("quote" holds the paper's sentence; "column" the column read):
+    Seeds: a claim is decided on the seed mean and also checked on each seed alone; the report
+    counts the seeds where it holds ("2 of 3") and says when they disagree.
+    Epochs in claims are ours; our epoch = the paper's x + plot.paper_shift wherever the paper's
+    values are read (plots, tables, paper-values).
+    Claim kinds. Every claim takes "quote" (the paper's sentence, verbatim), "reading" (how the
+    sentence is read as the quantity, and why its threshold) and "column" (default: the plot's):
       {"kind": "lowest"|"highest", "series": ARM, "epoch": E, "among": [ARMS]}
       {"kind": "order", "series": [ARM, ..], "epoch": E}                       ascending
       {"kind": "range", "series": ARM, "epoch": E, "min": A, "max": B}
+      {"kind": "ratio", "series": ARM, "other": ARM, "epoch": E, "min": A, "max": B}   series / other
+        or "from": E1, "to": E2 instead of "epoch": the geometric mean of the ratio over those epochs
+      {"kind": "reach-ratio", "series": ARM, "other": ARM, "target": T, "min": A, "max": B}
+        epochs (with "x": "wall_seconds", measured seconds) to reach T, series / other; never = inf
       {"kind": "reaches-first", "series": ARM, "other": ARM, "target": T}
+      {"kind": "time-ratio", "series": ARM, "other": ARM, "min": A, "max": B}   seconds per epoch
       {"kind": "never-diverges", "series": ARM}                                no series: every arm
       {"kind": "best-point", "where": {KEY: V}, "epoch": E, "hyperparameter": KEY, "min": A, "max": B}
-      {"kind": "breaks-down", "where": {KEY: V}, "holds": {KEY: V}, "epoch": E, "factor": F}
-    (the last two read a sweep's summary.csv at one of its read_epochs).
+        or "is": V: the best point's value of KEY
+      {"kind": "breaks-down", "where": {KEY: V}, "holds": {KEY: V}, "epoch": E, "factor": F, "at_least": K}
+        each selected point against its counterpart (the same point with holds' values): broken
+        when it diverged and the counterpart did not, or ended above F x its loss; at least K
+        (or "at_most": K) broken. Without at_least/at_most: best selected / best of holds > F
+    (best-point and breaks-down read a sweep's summary.csv at one of its read_epochs). Agreement
+    with the paper's plotted values, reported apart:
+      {"kind": "paper-values", "series": ARM, "tolerance": T, "from": E1, "to": E2}
+        each paper point of the arm within a factor T of ours at the aligned epoch
+    Variants: a config's "variants" [{"name": N, "config": FILE}] are other set-ups of the same
+    figure, each a config of its own run into the same --out; the report checks this config's
+    claims on each variant's results folder (beside this one) and shows every verdict and each
+    set-up's compute (core-hours) in a Robustness table.
     """
 
     static let bench = """
@@ -244,16 +270,19 @@ enum HelpText {
           conv          cnn: output channels per convolution, e.g. [64, 64, 128] (required)
           kernel        cnn: odd kernel size (default 5); stride 1, same padding
           pool          cnn: max-pool after each convolution, {"size": 3, "stride": 2, "pad": 1}
-          conv_algorithm  cnn: "auto" (default: Winograd F(4x4,5x5) for 5x5 layers with at least
-                        16 input channels, direct for the rest), "direct" (im2col GEMMs, the
-                        reference) or "winograd" (every 3x3, 5x5 or 7x7 layer); part of the
-                        fingerprint, as Winograd rounds differently (within 1e-4 of the RMS)
+          conv_algorithm  cnn: "direct" (default: im2col GEMMs, the reference), "auto" (Winograd
+                        F(4x4,5x5) for 5x5 layers with at least 16 input channels, direct for the
+                        rest: about 1.9x faster on Figure 3's network) or "winograd" (every 3x3,
+                        5x5 or 7x7 layer); part of the fingerprint, as Winograd rounds
+                        differently (within 1e-4 of the output's RMS)
           hidden        cnn: fully connected ReLU widths, e.g. [1000] ([] for none; required)
           hidden, latent, activation   vae: [500], 50, softplus by default
         training        object:
           epochs        required (synthetic objectives: one iteration per epoch)
           batch_size    default 128; the last, partial minibatch of an epoch is used
-          seed          default 1; or seeds: [..] to repeat every arm per seed
+          seed          default 1; or seeds: [..] to repeat every arm per seed (summary.csv adds
+                        each arm's mean, sd, min, max; plots draw its mean with a band; claims
+                        are decided on the mean, with the seeds where they hold counted)
           shuffle       default true; false keeps file order
           log_every     log a row every N iterations (default 0: evaluation points only)
           eval_every_epochs  default 1; the last epoch is always evaluated
@@ -297,8 +326,14 @@ enum HelpText {
         plot            {"column": "eval_train_loss", "log_y": false, "x": "epoch", "y_min": .., "y_max": ..,
                          "x_min": .., "x_max": .., "panels": [{"title", "log_y", "x", "x_min", "x_max", "y_min",
                          "y_max"}, ..], "paper_figure": "3", "paper_shift": 1} (see help plot)
-        claims          [{"kind": "lowest", "series": "adam", "epoch": 45, "quote": ".."}, ..]: the paper's
-                        claims, checked by adam-bench report (see help report)
+        claims          [{"kind": "ratio", "series": "sgd", "other": "adam", "epoch": 45, "min": 1.2,
+                         "quote": "..", "reading": ".."}, ..]: the paper's sentences, each read as a
+                        quantity with a stated threshold, and agreement with its plotted values
+                        ("paper-values"), checked by adam-bench report (see help report)
+        variants        [{"name": "constant-rate", "config": "other.json"}, ..]: other set-ups of the
+                        same figure, each a config of its own (relative to this config's folder), run
+                        into the same --out; report checks this config's claims on each. Claims,
+                        variants and plot are not part of a point's fingerprint
 
         Optimizers (hyperparameter=default, valid range):
 

@@ -76,6 +76,10 @@ enum ValidateCommand {
             lines.append("  sweep       \(sweep.arm) over \(sizes): \(c.runArms.count) arms, \(c.runArms.count * t.seeds.count) points with the seeds")
         }
         lines.append("  points      \(ExperimentRunner.points(c).count) (arms that run x seeds; --shard I/N runs those with index mod N = I)")
+        for v in c.variants {
+            // Loading the config read each variant's file, so its experiment name is known.
+            lines.append("  variant     \(v.name): \(v.config), experiment \(v.experiment ?? "?") (run it with the same --out; report checks this config's claims on it)")
+        }
         lines.append("  arms (\(c.arms.count)):")
         let width = c.arms.map(\.name.count).max() ?? 0
         for arm in c.arms {

@@ -103,8 +103,8 @@ extension ExperimentConfig {
             if m.kind == .cnn {
                 pairs += [("conv", .array(m.conv.map { .number(Double($0)) })), ("kernel", .number(Double(m.kernel))),
                           ("pool", .object([("size", .number(Double(m.poolSize))), ("stride", .number(Double(m.poolStride))),
-                                            ("pad", .number(Double(m.poolPad)))])),
-                          ("conv_algorithm", .string(m.convAlgorithm.rawValue))]
+                                            ("pad", .number(Double(m.poolPad)))]))]
+                if m.convAlgorithm != .direct { pairs.append(("conv_algorithm", .string(m.convAlgorithm.rawValue))) }
             }
             // A logistic regression's input dropout (IMDB) changes its results like any setting;
             // written only when set, so the fingerprints of those without it stay as they were.
@@ -133,6 +133,7 @@ extension ExperimentConfig {
         if let tune { root.append(("tune", tune.json)) }
         if let plot { root.append(("plot", plot.json)) }
         if !claims.isEmpty { root.append(("claims", .array(claims.map(\.json)))) }
+        if !variants.isEmpty { root.append(("variants", .array(variants.map(\.json)))) }
         return .object(root)
     }
 

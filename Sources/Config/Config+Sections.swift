@@ -38,7 +38,7 @@ extension ExperimentConfig {
             activation = act
         }
         var conv: [Int] = [], kernel = 5, poolSize = 3, poolStride = 2, poolPad = 1
-        var convAlgorithm = ConvAlgorithm.auto
+        var convAlgorithm = ConvAlgorithm.direct
         if kind == .cnn {
             guard let list = r.raw("conv") else {
                 throw ConfigError(path: "model.conv", "is required for a cnn: the output channels of each convolution, e.g. [64, 64, 128]")

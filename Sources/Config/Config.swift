@@ -106,9 +106,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var kernel: Int = 5
     public var poolSize: Int = 3, poolStride: Int = 2, poolPad: Int = 1
     /// How the convolutions are computed (`ConvAlgorithm`: direct, winograd, or auto by layer
-    /// shape). Part of the resolved config and so of every point's fingerprint: Winograd rounds
-    /// differently from the direct sums.
-    public var convAlgorithm: ConvAlgorithm = .auto
+    /// shape). Part of the resolved config and so of every point's fingerprint (Winograd rounds
+    /// differently from the direct sums); "direct", the default, is written by leaving it out, so
+    /// the CNN points trained before the choice existed keep their fingerprints.
+    public var convAlgorithm: ConvAlgorithm = .direct
     /// VAE only: the latent dimension (hidden holds the one hidden width of encoder and decoder).
     public var latent: Int = 0
     /// `"init": {"from": "FILE.npy"}`: every arm and seed starts from this file's parameters
@@ -197,6 +198,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var tune: TuneConfig? = nil
     /// The paper's claims about these results, checked by `adam-bench report`.
     public var claims: [Claim] = []
+    /// Other set-ups of the same figure, each a config of its own (Config/Variants.swift).
+    public var variants: [Variant] = []
     /// The file it was read from.
     public var source: String
 }
@@ -220,7 +223,9 @@ extension ExperimentConfig {
     /// and small enough that iterations, epochs and points multiply without overflow.
     public static let maxEpochs = 1_000_000
 
-    public static func load(_ path: String) throws -> ExperimentConfig {
+    /// Reads and parses a config file; with `resolvingVariants`, also each variant's config
+    /// (whose experiment names say where their results are).
+    public static func load(_ path: String, resolvingVariants: Bool = true) throws -> ExperimentConfig {
         let bytes: [UInt8]
         do { bytes = try FileInput.read(path, limit: FileInput.configLimit) } catch {
             throw ConfigError(file: path, path: "", error == .missing ? "no such config file" : error.message)
@@ -229,7 +234,9 @@ extension ExperimentConfig {
             throw ConfigError(file: path, path: "", "is not UTF-8 text")
         }
         do {
-            return try parse(JSON.parse(text), source: path)
+            var config = try parse(JSON.parse(text), source: path)
+            if resolvingVariants { try config.resolveVariants(configPath: path) }
+            return config
         } catch let e as JSONSyntaxError {
             throw ConfigError(file: path, path: "", "invalid JSON at \(e)")
         } catch var e as ConfigError {
@@ -294,11 +301,13 @@ extension ExperimentConfig {
         let tune = try root.raw("tune").map { try TuneConfig.parse($0, arms: arms, training: training) }
         if sweep != nil && tune != nil { throw ConfigError(path: "tune", "cannot be combined with \"sweep\" in one config") }
         let claims = try root.raw("claims").map {
-            try Claim.parseList($0, arms: claimArms(arms, sweep: sweep), epochs: training.epochs, sweep: sweep)
+            try Claim.parseList($0, arms: claimArms(arms, sweep: sweep), epochs: training.epochs, sweep: sweep, plot: plot)
         } ?? []
-        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep", "tune", "claims"])
+        let variants = try root.raw("variants").map { try Variant.parseList($0, primary: name) } ?? []
+        try root.finish("an experiment", allowed: ["name", "description", "dataset", "model", "training", "arms", "plot", "sweep", "tune", "claims", "variants"])
         return ExperimentConfig(name: name, description: description, dataset: dataset, model: model,
-                                training: training, arms: arms, plot: plot, sweep: sweep, tune: tune, claims: claims, source: source)
+                                training: training, arms: arms, plot: plot, sweep: sweep, tune: tune, claims: claims, variants: variants,
+                                source: source)
     }
 
     static let datasetNames = ["mnist", "fashion-mnist", "cifar10", "imdb", "libsvm", "quadratic", "rosenbrock"]

@@ -73,7 +73,8 @@ extension ExperimentConfig {
 
     /// What a point's result depends on: data (and a starting-parameter file), model, training and
     /// the point's own arm and seed. A point file or checkpoint with another fingerprint is never
-    /// reused. How often checkpoints are taken does not change results and is left out.
+    /// reused. How often checkpoints are taken does not change results and is left out, as are the
+    /// claims, the variants and the plot, which only say how results are read.
     package func fingerprint(_ arm: ArmConfig, seed: UInt64, files: [DataFile]) -> String {
         var c = self
         c.arms = [arm]
@@ -83,6 +84,7 @@ extension ExperimentConfig {
         c.tune = nil
         c.plot = nil
         c.claims = []
+        c.variants = []
         c.training.checkpointEveryEpochs = 0
         let text = c.resolvedJSON.rendered() + files.map(\.contentSHA256).joined(separator: ",") + AdamBench.version
         return SHA256.hex(Array(text.utf8))

@@ -73,9 +73,23 @@ public enum SummaryCSV {
         return keys
     }
 
+    /// The statistics over seeds that follow an arm's rows when it ran more than one seed, each a
+    /// row with the statistic's name in the seed column (README, "Results").
+    public static let aggregates = ["mean", "sd", "min", "max"]
+
+    /// The table without its rows of seed aggregates: the rows whose seed is a number.
+    public static func seedRows(_ table: CSVTable) -> CSVTable {
+        guard let s = table.header.firstIndex(of: "seed") else { return table }
+        return CSVTable(header: table.header, rows: table.rows.filter { UInt64($0[s]) != nil })
+    }
+
     /// With `readEpochs`, eval_train_loss and test_loss at those epochs get columns too
     /// (empty when the arm stopped before); `extra` columns (a name and a cell per result) go last.
-    public static func render(_ results: [ArmResult], readEpochs: [Int] = [], extra: [(name: String, cells: [String])] = []) -> String {
+    /// With `aggregates`, an arm that ran several seeds gets, after its seeds' rows, a row per
+    /// statistic (mean, sd, min, max) over its seeds of every number column; a run of one seed
+    /// per arm prints exactly as without them.
+    public static func render(_ results: [ArmResult], readEpochs: [Int] = [], extra: [(name: String, cells: [String])] = [],
+                              aggregates: Bool = false) -> String {
         let hyper = hyperparameterColumns(results)
         var header = ["arm", "seed", "status", "diverged_at_iteration", "iterations", "final_epoch"]
         for m in measures { header.append("final_\(m.name)") }
@@ -83,6 +97,7 @@ public enum SummaryCSV {
         for e in readEpochs { header += ["eval_train_loss_epoch_\(e)", "test_loss_epoch_\(e)"] }
         header += ["optimizer", "schedule", "averaging"] + hyper + extra.map(\.name)
         var out = header.joined(separator: ",") + "\n"
+        var rows: [[String]] = []
         for (i, r) in results.enumerated() {
             var row = [field(r.arm.name), String(r.seed)]
             switch r.status {
@@ -104,8 +119,53 @@ public enum SummaryCSV {
             row += hyper.map { r.arm.hyperparameters[$0]?.description ?? "" }
             row += extra.map { $0.cells[i] }
             out += row.joined(separator: ",") + "\n"
+            rows.append(row)
+            if aggregates, i + 1 == results.count || results[i + 1].arm.name != r.arm.name {
+                // The arm's seeds are consecutive (results are in arm, then seed order).
+                let group = rows
+                if group.count > 1 {
+                    let diverged = results[(i + 1 - group.count)...i].filter { $0.status != .ok }.count
+                    for line in aggregateRows(group, header: header, diverged: diverged) { out += line.joined(separator: ",") + "\n" }
+                }
+                rows = []
+            }
         }
         return out
+    }
+
+    /// The rows of statistics over an arm's seed rows (each as printed): a column of numbers
+    /// gets its mean, sample standard deviation (n - 1), min and max over the seeds, computed from
+    /// the printed values so that anyone can redo them from the file; a column where a seed has
+    /// no value stays empty, and NaN in any seed makes every statistic NaN. status says "ok" or
+    /// "diverged in k of n"; text columns (optimizer, schedule, hyperparameters) are the arm's.
+    static func aggregateRows(_ group: [[String]], header: [String], diverged: Int) -> [[String]] {
+        let numeric: Set<String> = Set(header.filter { name in
+            name == "iterations" || name == "final_epoch" || name.hasPrefix("final_") || name.hasPrefix("best_") || name.contains("_epoch_")
+        })
+        return aggregates.map { statistic in
+            header.indices.map { c -> String in
+                let name = header[c]
+                if name == "seed" { return statistic }
+                if name == "status" { return diverged == 0 ? "ok" : "diverged in \(diverged) of \(group.count)" }
+                if name == "diverged_at_iteration" { return "" }
+                guard numeric.contains(name) else { return group[0][c] }
+                let values = group.compactMap { Double($0[c]) }
+                guard values.count == group.count else { return "" }
+                return cell(seedStatistic(statistic, values))
+            }
+        }
+    }
+
+    /// mean, sd (sample, n - 1), min or max of `values`; NaN when any value is NaN.
+    static func seedStatistic(_ statistic: String, _ values: [Double]) -> Double {
+        if values.contains(where: \.isNaN) { return .nan }
+        let mean = values.reduce(0, +) / Double(values.count)
+        switch statistic {
+        case "mean": return mean
+        case "sd": return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        case "min": return values.min()!
+        default: return values.max()!
+        }
     }
 }
 

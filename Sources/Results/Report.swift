@@ -1,7 +1,8 @@
 // `adam-bench report`: one Markdown section per results folder, for a researcher who wants one
-// answer per figure: the plot (ours, with the paper's values as markers), the paper's claims
-// checked on our numbers, ours against the paper's at the paper's epochs, the choices the config
-// made, and where the numbers came from.
+// answer per figure: the plot (ours, with the paper's values as markers), the paper's text checked
+// on our numbers (on the seed mean, with the seeds that agree counted) and, apart, the agreement
+// with its plotted values, ours against the paper's at the paper's epochs, each claim under each
+// variant of the set-up, the choices the config made, and where the numbers came from.
 import Config
 import Datasets
 import Foundation
@@ -14,62 +15,114 @@ public enum Report {
         public let outcomes: [(claim: Claim, outcome: ClaimOutcome)]
         /// The training time of every point, summed (one core each), from the manifest.
         public var computeSeconds: Double = 0
+        /// How many seeds each arm ran.
+        public var seeds: Int = 1
+    }
+
+    /// A results folder as the report reads it.
+    struct Results {
+        let manifest: JSON
+        let config: ExperimentConfig
+        let curves: CSVTable
+        let summary: CSVTable?
+        let timings: CSVTable?
+
+        init(directory: String) throws {
+            func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+            manifest = try readManifest(path("manifest.json"))
+            guard let configJSON = manifest["config"] else {
+                throw OutputError(path: path("manifest.json"), problem: "has no config; is it an adam-bench results folder?")
+            }
+            do { config = try ExperimentConfig.parse(configJSON, source: path("manifest.json")) } catch let e as ConfigError {
+                throw OutputError(path: path("manifest.json"), problem: "holds a config this version cannot read: \(e)")
+            }
+            curves = try CSVTable.read(path("curves.csv"))
+            summary = try? CSVTable.read(path("summary.csv"))
+            timings = try? CSVTable.read(path("timings.csv"))
+        }
+
+        /// The arms whose curves the results hold (a tuned run's under the arm's own name).
+        var arms: [String] { config.tune == nil ? config.runArms.map(\.name) : config.arms.map(\.name) }
+
+        /// The training time of every point, summed (one core each): the manifest's wall seconds per point.
+        var computeSeconds: Double {
+            var total = 0.0
+            if case .array(let entries)? = manifest["arms"] {
+                for e in entries { if case .number(let w)? = e["wall_seconds"] { total += w } }
+            }
+            return total
+        }
+
+        func checker(column: String, paper: PaperValues?) -> ClaimChecker {
+            let grid = config.sweep?.grid.map { (key: $0.key, values: $0.values.map(\.description)) } ?? []
+            return ClaimChecker(curves: curves, summary: summary, timings: timings, arms: arms, defaultColumn: column, grid: grid, paper: paper)
+        }
     }
 
     /// The report section of `directory`; `image` is the plot's path as the Markdown links it.
     public static func section(directory: String, paper: CSVTable?, image: String) throws -> Section {
-        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         try OutputFiles.checkNoInterruptedCommit(in: directory)
-        let manifest = try readManifest(path("manifest.json"))
-        guard let configJSON = manifest["config"] else {
-            throw OutputError(path: path("manifest.json"), problem: "has no config; is it an adam-bench results folder?")
-        }
-        let config: ExperimentConfig
-        do { config = try ExperimentConfig.parse(configJSON, source: path("manifest.json")) } catch let e as ConfigError {
-            throw OutputError(path: path("manifest.json"), problem: "holds a config this version cannot read: \(e)")
-        }
-        let curves = try CSVTable.read(path("curves.csv"))
-        let summary = try? CSVTable.read(path("summary.csv"))
-        let timings = try? CSVTable.read(path("timings.csv"))
+        let results = try Results(directory: directory)
+        let manifest = results.manifest, config = results.config
         let settings = config.plot ?? PlotSettings()
         let panels = try ResultsPlot.figurePanels(directory: directory, paper: paper, epoch: nil) { _ in }
-        // A tuned run's results carry each arm's chosen point under the arm's own name.
-        let arms = config.tune == nil ? config.runArms.map(\.name) : config.arms.map(\.name)
-        let grid = config.sweep?.grid.map { (key: $0.key, values: $0.values.map(\.description)) } ?? []
-        let checker = ClaimChecker(curves: curves, summary: summary, timings: timings, arms: arms, defaultColumn: settings.column,
-                                   grid: grid)
+        let arms = results.arms
+        let paperValues = paper.flatMap { table in settings.paperFigure.map { PaperValues(table, figure: $0, shift: settings.paperShift) } }
+        let checker = results.checker(column: settings.column, paper: paperValues)
         let outcomes = config.claims.map { ($0, checker.check($0)) }
+        let seeds = checker.seeds.count
 
         var md: [String] = ["## \(config.name)", ""]
         if !config.description.isEmpty { md += [config.description, ""] }
         md += ["![\(config.name)](\(image))", ""]
+        var legend: [String] = []
         if let figure = settings.paperFigure, paper != nil {
-            md += ["Lines: ours. Markers: the paper's Figure \(figure), read off its plot (`paper/figures.csv`)" +
-                   (settings.paperShift != 0 ? ", drawn at our epoch = the paper's + \(fmt(settings.paperShift))" : "") + ".", ""]
+            legend.append("Lines: ours. Markers: the paper's Figure \(figure), read off its plot (`paper/figures.csv`)" +
+                          (settings.paperShift != 0 ? ", drawn at our epoch = the paper's + \(fmt(settings.paperShift))" : "") + ".")
         }
+        if seeds > 1 { legend.append("Each arm is the mean of its \(seeds) seeds, with a band from the lowest to the highest seed.") }
+        if !legend.isEmpty { md += [legend.joined(separator: " "), ""] }
 
         // Claims (a tuned run that has picked nothing yet, a partial run, has none to check).
         let picked = chosenArms(manifest, config)
-        md += ["**The paper's claims, checked**", ""]
-        if outcomes.isEmpty {
+        let text = outcomes.filter { !$0.0.kind.isAgreement }, agreement = outcomes.filter { $0.0.kind.isAgreement }
+        md += ["**The paper's text, checked**" + (seeds > 1 ? " (each claim decided on the mean of the \(seeds) seeds; \"seeds\": in how many it holds alone)" : ""), ""]
+        if text.isEmpty {
             md += [config.tune != nil && picked == nil ? "The claims wait until every grid point is done and each arm has its pick (this is a partial run)."
-                           : "This config states no claims.", ""]
+                           : "This config states no claims of the paper's text.", ""]
         } else {
-            md += ["| claim | the paper says | verdict | evidence |", "| --- | --- | --- | --- |"]
-            for (claim, outcome) in outcomes {
-                md.append("| \(cell(describe(claim, settings: settings))) | \(cell(claim.quote.isEmpty ? "" : "\u{201C}\(claim.quote)\u{201D}")) | **\(outcome.verdict.rawValue)** | \(cell(outcome.evidence)) |")
+            md += ["| claim | the paper says | read as | verdict |" + (seeds > 1 ? " seeds |" : "") + " evidence |",
+                   "| --- | --- | --- | --- |" + (seeds > 1 ? " --- |" : "") + " --- |"]
+            for (claim, outcome) in text {
+                md.append("| \(cell(describe(claim, settings: settings))) | \(cell(claim.quote.isEmpty ? "" : "\u{201C}\(claim.quote)\u{201D}")) | \(cell(claim.reading)) | **\(outcome.verdict.rawValue)** |"
+                          + (seeds > 1 ? " \(cell(seedCell(outcome))) |" : "") + " \(cell(outcome.evidence)) |")
             }
             md.append("")
+            md += disagreement(text.map(\.1))
+        }
+        if !agreement.isEmpty {
+            md += ["**Agreement with the paper's plotted values** (our \(settings.column.replacingOccurrences(of: "_", with: " ")) against the paper's points, "
+                   + "at our epoch = the paper's x + \(fmt(settings.paperShift)); the text asserts none of these levels, so these rows say how close the curves are, not whether the method works)", "",
+                   "| series | tolerance | epochs | verdict |" + (seeds > 1 ? " seeds |" : "") + " evidence |",
+                   "| --- | --- | --- | --- |" + (seeds > 1 ? " --- |" : "") + " --- |"]
+            for (claim, outcome) in agreement {
+                let window = claim.from == nil && claim.to == nil ? "all" : "\(claim.from.map(fmt) ?? "0") to \(claim.to.map(fmt) ?? "end")"
+                md.append("| \(cell(claim.series[0])) | x\(fmt(claim.tolerance!)) | \(window) | **\(outcome.verdict.rawValue)** |"
+                          + (seeds > 1 ? " \(cell(seedCell(outcome))) |" : "") + " \(cell(outcome.evidence)) |")
+            }
+            md.append("")
+            md += disagreement(agreement.map(\.1))
         }
 
         // Ours against the paper at the paper's epochs.
-        if let paper, let figure = settings.paperFigure, config.sweep == nil {
-            let table = comparison(paper: paper, figure: figure, shift: settings.paperShift, checker: checker,
-                                   arms: arms, column: settings.column, lastEpoch: config.training.epochs)
+        if let paperValues, config.sweep == nil {
+            let table = comparison(paper: paperValues, checker: checker, arms: arms, column: settings.column, lastEpoch: config.training.epochs)
             if !table.isEmpty {
                 md += ["**Ours against the paper** (\(settings.column.replacingOccurrences(of: "_", with: " ")); ours / paper)", ""] + table + [""]
             }
         }
+
+        md += robustness(directory: directory, results: results, seeds: seeds, outcomes: outcomes, settings: settings, paper: paperValues)
 
         // Choices: each arm's resolved settings.
         md += ["**Choices**", "", "| arm | optimizer | settings |", "| --- | --- | --- |"]
@@ -97,10 +150,7 @@ public enum Report {
         // A merge (collect) trains nothing and records 0 threads: the points' own threads are not kept.
         if case .number(let th)? = manifest["threads"] { provenance.append(th > 0 ? "\(Int(th)) thread(s)" : "merged from its points by collect") }
         if case .string(let s)? = manifest["started"], case .string(let f)? = manifest["finished"] { provenance.append("\(s) to \(f)") }
-        var compute = 0.0
-        if case .array(let entries)? = manifest["arms"] {
-            for e in entries { if case .number(let w)? = e["wall_seconds"] { compute += w } }
-        }
+        let compute = results.computeSeconds
         if case .number(let w)? = manifest["wall_seconds"] { provenance.append("wall time \(duration(w)) (this merge or run)") }
         provenance.append("compute \(duration(compute)) summed over points")
         md += ["**Provenance**: " + provenance.joined(separator: "; ") + "."]
@@ -114,7 +164,74 @@ public enum Report {
         md.append("")
         var section = Section(name: config.name, markdown: md.joined(separator: "\n"), panels: panels, outcomes: outcomes)
         section.computeSeconds = compute
+        section.seeds = Swift.max(1, seeds)
         return section
+    }
+
+    /// The seeds cell of a claim: "3 of 3", and when they disagree, which seeds fail.
+    static func seedCell(_ outcome: ClaimOutcome) -> String {
+        guard let s = outcome.seeds else { return "" }
+        var text = "\(s.holds) of \(s.total)"
+        if s.disagrees(with: outcome.verdict) { text = "**\(text): seeds disagree**" }
+        if !s.failing.isEmpty && s.holds > 0 { text += " (fails in \(s.failing.joined(separator: ", ")))" }
+        if s.noData > 0 { text += " (\(s.noData) without data)" }
+        return text
+    }
+
+    /// A line under a claims table naming the claims on which the seeds disagree (none: nothing).
+    static func disagreement(_ outcomes: [ClaimOutcome]) -> [String] {
+        let split = outcomes.filter { $0.seeds?.disagrees(with: $0.verdict) ?? false }
+        guard !split.isEmpty else { return [] }
+        return ["Seeds disagree on \(split.count) of \(outcomes.count) of these claims: their verdict on the mean is not every seed's verdict, "
+                + "so one run could have shown either.", ""]
+    }
+
+    /// Each claim under the primary set-up and under each variant (Config/Variants.swift) whose
+    /// results folder, beside this one, exists; and each set-up's compute.
+    static func robustness(directory: String, results: Results, seeds: Int, outcomes: [(claim: Claim, outcome: ClaimOutcome)],
+                           settings: PlotSettings, paper: PaperValues?) -> [String] {
+        let variants = results.config.variants
+        guard !variants.isEmpty, !outcomes.isEmpty else { return [] }
+        let parent = (directory as NSString).deletingLastPathComponent
+        var columns: [(name: String, outcomes: [ClaimOutcome]?, compute: Double?, seeds: Int)] =
+            [("primary", outcomes.map(\.outcome), results.computeSeconds, Swift.max(1, seeds))]
+        var notes: [String] = []
+        for v in variants {
+            guard let experiment = v.experiment else {
+                columns.append((v.name, nil, nil, 0))
+                notes.append("\(v.name): its experiment name is not recorded (rerun or collect the primary with this version)")
+                continue
+            }
+            let folder = (parent as NSString).appendingPathComponent(experiment)
+            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("manifest.json")),
+                  let variant = try? Results(directory: folder) else {
+                columns.append((v.name, nil, nil, 0))
+                notes.append("\(v.name) (`\(v.config)`): no results in \(folder) yet")
+                continue
+            }
+            let checker = variant.checker(column: settings.column, paper: paper)
+            columns.append((v.name, outcomes.map { checker.check($0.claim) }, variant.computeSeconds, Swift.max(1, checker.seeds.count)))
+        }
+        var md = ["**Robustness**: each claim under the primary set-up and under each variant of it (a config of its own, "
+                  + "whose results sit beside these; verdicts on the seed mean, with the seeds in which the claim holds)", "",
+                  "| claim | " + columns.map { cell($0.name) }.joined(separator: " | ") + " |",
+                  "| --- |" + String(repeating: " --- |", count: columns.count)]
+        for (i, (claim, _)) in outcomes.enumerated() {
+            let cells = columns.map { column -> String in
+                guard let list = column.outcomes else { return "no results" }
+                let o = list[i]
+                var text = o.verdict.rawValue
+                if let s = o.seeds { text += " (\(s.holds) of \(s.total))" }
+                return text
+            }
+            md.append("| \(cell(describe(claim, settings: settings))) | " + cells.joined(separator: " | ") + " |")
+        }
+        md.append("| seeds | " + columns.map { $0.outcomes == nil ? "–" : String($0.seeds) }.joined(separator: " | ") + " |")
+        md.append("| compute (core-hours) | " + columns.map { $0.compute.map { String(format: "%.2f", $0 / 3600) } ?? "–" }.joined(separator: " | ") + " |")
+        md.append("")
+        let configs = variants.map { "\($0.name): `\($0.config)`" }.joined(separator: "; ")
+        md += ["Variants: \(configs)." + (notes.isEmpty ? "" : " " + notes.joined(separator: "; ") + "."), ""]
+        return md
     }
 
     /// The arms whose curves the results hold: every arm that ran, for a tuned run each arm's
@@ -220,37 +337,57 @@ public enum Report {
         return md
     }
 
-    /// The claims table's first column: what is checked, in words.
+    /// The claims table's first column: what is checked, in words. An epoch of ours names the
+    /// paper's x it faces when the plot is aligned with the paper's by a shift.
     static func describe(_ c: Claim, settings: PlotSettings) -> String {
         let column = c.column ?? (c.kind.isSweep ? "eval_train_loss" : settings.column)
+        let at = c.epoch.map { e in
+            "epoch \(e)" + (settings.paperFigure != nil && settings.paperShift != 0 && !c.kind.isSweep ? " (the paper's \(fmt(Double(e) - settings.paperShift)))" : "")
+        } ?? ""
+        func band() -> String { "[\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]" }
+        func selection(_ s: [(key: String, value: String)]) -> String { s.isEmpty ? "all points" : s.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") }
         switch c.kind {
         case .lowest, .highest:
-            return "\(c.series[0]) \(c.kind.rawValue) \(column) at epoch \(c.epoch!)" + (c.among.isEmpty ? "" : " among \(c.among.joined(separator: ", "))")
-        case .order: return "\(c.series.joined(separator: " < ")) in \(column) at epoch \(c.epoch!)"
-        case .range: return "\(c.series[0]) \(column) at epoch \(c.epoch!) in [\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]"
+            return "\(c.series[0]) \(c.kind.rawValue) \(column) at \(at)" + (c.among.isEmpty ? "" : " among \(c.among.joined(separator: ", "))")
+        case .order: return "\(c.series.joined(separator: " < ")) in \(column) at \(at)"
+        case .range: return "\(c.series[0]) \(column) at \(at) in \(band())"
+        case .ratio:
+            if c.epoch == nil {
+                let window = "epochs \(fmt(c.from ?? 0)) to \(c.to.map(fmt) ?? "the end")"
+                return "\(c.series[0]) / \(c.series[1]) \(column), geometric mean over \(window), in \(band())"
+            }
+            return "\(c.series[0]) / \(c.series[1]) \(column) at \(at) in \(band())"
+        case .timeRatio: return "wall seconds per epoch: \(c.series[0]) / \(c.series[1]) in \(band())"
         case .reachesFirst:
             return "\(c.series[0]) reaches \(column) \(fmt(c.target!)) no later than \(c.series[1])" + (c.x == "wall_seconds" ? " in wall time" : "")
+        case .reachRatio:
+            return "\(c.x == "wall_seconds" ? "seconds" : "epochs") to reach \(column) \(fmt(c.target!)): \(c.series[0]) / \(c.series[1]) in \(band())"
         case .neverDiverges: return c.series.isEmpty ? "no arm diverges" : "\(c.series.joined(separator: ", ")) never diverge(s)"
         case .bestPoint:
-            return "best \(c.hyperparameter!) (\(c.selection.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))) at epoch \(c.epoch!) in [\(c.min.map(fmt) ?? "-inf"), \(c.max.map(fmt) ?? "inf")]"
+            return "best \(c.hyperparameter!) (\(selection(c.selection))) at epoch \(c.epoch!) " + (c.bestIs.map { "is \($0)" } ?? "in \(band())")
         case .breaksDown:
-            return "\(c.selection.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) breaks down where \(c.holds.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) holds (epoch \(c.epoch!))"
+            if let k = c.atLeast ?? c.atMost {
+                return "at \(c.atLeast != nil ? "least" : "most") \(k) points with \(selection(c.selection)) diverge or end above \(fmt(c.factor)) x their counterparts with \(selection(c.holds)) (epoch \(c.epoch!))"
+            }
+            return "\(selection(c.selection)) breaks down where \(selection(c.holds)) holds (epoch \(c.epoch!))"
+        case .paperValues:
+            return "\(c.series[0]) \(column) within x\(fmt(c.tolerance!)) of the paper's points"
         }
     }
 
     /// Rows "| epoch | arm ours / paper | … |" at up to six of the paper's epochs that we also have,
     /// then the two ends side by side (ours at `lastEpoch`, each series' last value in the paper)
     /// unless the last row already shows both: what a run ends at is what its claims are about.
-    static func comparison(paper: CSVTable, figure: String, shift: Double, checker: ClaimChecker, arms: [String], column: String,
-                           lastEpoch: Int) -> [String] {
-        guard let f = paper.header.firstIndex(of: "figure"), let s = paper.header.firstIndex(of: "series"),
-              let x = paper.header.firstIndex(of: "x"), let y = paper.header.firstIndex(of: "y") else { return [] }
+    /// Epochs are ours; the paper's point at x faces our epoch x + the shift.
+    static func comparison(paper: PaperValues, checker: ClaimChecker, arms: [String], column: String, lastEpoch: Int) -> [String] {
+        let shift = paper.shift
+        // Each series' plotted values by the paper's x (points above the axis have none).
         var values: [String: [Double: Double]] = [:], order: [String] = []
-        for row in paper.rows where row[f] == figure {
-            let name = row[s].replacingOccurrences(of: "+", with: "-")
-            guard arms.contains(name), let xv = Double(row[x]), let yv = Double(row[y]) else { continue }
-            if values[name] == nil { order.append(name); values[name] = [:] }
-            values[name]![xv] = yv
+        for (name, _, points) in paper.series where arms.contains(name) {
+            let known = points.compactMap { p in p.value.map { (p.epoch - shift, $0) } }
+            guard !known.isEmpty else { continue }
+            order.append(name)
+            values[name] = Dictionary(known, uniquingKeysWith: { _, last in last })
         }
         guard !order.isEmpty else { return [] }
         // Our epochs that are whole numbers, with a paper value for some series.
@@ -308,11 +445,16 @@ public enum Report {
 
     public static func document(_ sections: [Section]) -> String {
         var md = [title, "",
-                  "Generated by `adam-bench report` from the committed results; each section's claims come from its config's `claims`.", "",
-                  "| results | claims | PASS | FAIL | NO DATA | compute (summed over points) |", "| --- | --- | --- | --- | --- | --- |"]
+                  "Generated by `adam-bench report` from the committed results; each section's claims come from its config's `claims`: "
+                  + "the paper's text, checked (PASS, FAIL, NO DATA), and agreement with the paper's plotted values.", "",
+                  "| results | seeds | text claims | PASS | FAIL | NO DATA | plotted values agree | compute (summed over points) |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for s in sections {
-            let count = { (v: ClaimOutcome.Verdict) in s.outcomes.filter { $0.outcome.verdict == v }.count }
-            md.append("| \(s.name) | \(s.outcomes.count) | \(count(.pass)) | \(count(.fail)) | \(count(.noData)) | \(duration(s.computeSeconds)) |")
+            let text = s.outcomes.filter { !$0.claim.kind.isAgreement }.map(\.outcome.verdict)
+            let agreement = s.outcomes.filter { $0.claim.kind.isAgreement }.map(\.outcome.verdict)
+            let count = { (v: ClaimOutcome.Verdict) in text.filter { $0 == v }.count }
+            let agree = agreement.isEmpty ? "–" : "\(agreement.filter { $0 == .pass }.count) of \(agreement.count)"
+            md.append("| \(s.name) | \(s.seeds) | \(text.count) | \(count(.pass)) | \(count(.fail)) | \(count(.noData)) | \(agree) | \(duration(s.computeSeconds)) |")
         }
         md.append("")
         return (md + sections.map(\.markdown)).joined(separator: "\n")

@@ -62,7 +62,7 @@ public enum ResultsFolder {
             contents.append(("tuning.csv", SummaryCSV.render(grid, extra: cut)))
         }
         contents += [("curves.csv", CurvesCSV.render(shown)),
-                     ("summary.csv", SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? [])),
+                     ("summary.csv", SummaryCSV.render(shown, readEpochs: config.sweep?.readEpochs ?? [], aggregates: true)),
                      ("timings.csv", TimingsCSV.render(results))]
         // All files are written before any replaces its old version; the manifest, which lists
         // the others' SHA-256, goes last, so a set is whole when the manifest's hashes match.

@@ -60,19 +60,13 @@ public enum ResultsPlot {
     /// the arm of the same name ("adagrad+dropout" matches the arm "adagrad-dropout"), its x moved
     /// by `shift` epochs.
     public static func addPaper(_ table: CSVTable, figure: String, shift: Double, to panel: inout PlotPanel) {
-        guard let f = table.header.firstIndex(of: "figure"), let s = table.header.firstIndex(of: "series"),
-              let x = table.header.firstIndex(of: "x"), let y = table.header.firstIndex(of: "y") else { return }
-        var order: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
-        for row in table.rows where row.count > max(f, s, x, y) && row[f] == figure {
-            guard let xv = Double(row[x]) else { continue }
-            if points[row[s]] == nil { order.append(row[s]); points[row[s]] = [] }
-            points[row[s]]!.append((xv + shift, Double(row[y]) ?? .nan))  // empty y: above the axis, a gap
-        }
-        let ours = panel.series.map { $0.name.replacingOccurrences(of: "+", with: "-") }
-        for name in order {
-            var series = PlotSeries(name: "paper: \(name)", points: points[name]!)
+        let paper = PaperValues(table, figure: figure, shift: shift)
+        let ours = panel.series.map { PaperValues.armName($0.name) }
+        for (name, label, points) in paper.series {
+            // A point above the paper's axis (no value) is a gap.
+            var series = PlotSeries(name: "paper: \(label)", points: points.map { ($0.epoch, $0.value ?? .nan) })
             series.reference = true
-            series.matches = ours.firstIndex(of: name.replacingOccurrences(of: "+", with: "-"))
+            series.matches = ours.firstIndex(of: name)
             panel.series.append(series)
         }
     }
@@ -126,18 +120,22 @@ public enum ResultsPlot {
            let a = summary.header.firstIndex(of: "arm"), let sd = summary.header.firstIndex(of: "seed") {
             for row in summary.rows where row[s] == "diverged" { diverged.insert("\(row[a])/\(row[sd])") }
         }
-        // One series per (arm, seed), in file order; seeds after the first get the seed in the name.
-        var order: [String] = [], points: [String: [(x: Double, y: Double)]] = [:], firstSeed: [String: String] = [:]
+        // Each arm's rows per seed, in file order.
+        var arms: [String] = [], seedsOf: [String: [String]] = [:], rows: [String: [(key: String, x: Double, y: Double)]] = [:]
         for row in curves.rows {
             let arm = row[armColumn], seed = row[seedColumn], key = "\(arm)/\(seed)"
-            if points[key] == nil { order.append(key); points[key] = []; if firstSeed[arm] == nil { firstSeed[arm] = seed } }
+            if seedsOf[arm] == nil { arms.append(arm); seedsOf[arm] = [] }
+            if !seedsOf[arm]!.contains(seed) { seedsOf[arm]!.append(seed); rows[key] = [] }
             guard !row[yColumn].isEmpty, let x = xValue(row[xColumn], key: key), let y = Double(row[yColumn]) else { continue }
-            points[key]!.append((x, y))
+            rows[key]!.append((row[xColumn], x, y))
         }
-        let series = order.map { key -> PlotSeries in
-            let parts = key.split(separator: "/").map(String.init)
-            let name = firstSeed[parts[0]] == parts[1] ? parts[0] : "\(parts[0]) (seed \(parts[1]))"
-            return PlotSeries(name: name, points: points[key]!, diverged: diverged.contains(key))
+        // One series per arm: its curve, or with several seeds their mean with a band from the
+        // lowest to the highest seed (README, "Checking results: diff, plot, golden curves").
+        let series = arms.map { arm -> PlotSeries in
+            let seeds = seedsOf[arm]!
+            let anyDiverged = seeds.contains { diverged.contains("\(arm)/\($0)") }
+            guard seeds.count > 1 else { return PlotSeries(name: arm, points: rows["\(arm)/\(seeds[0])"]!.map { ($0.x, $0.y) }, diverged: anyDiverged) }
+            return seedBand(arm, seeds.map { rows["\(arm)/\($0)"]! }, diverged: anyDiverged)
         }
         var panel = PlotPanel(title: title, xLabel: settings.x == "epoch" ? "epochs" : wallClock ? "seconds" : "iterations",
                               yLabel: settings.column.replacingOccurrences(of: "_", with: " "), logY: settings.logY, series: series)
@@ -150,6 +148,37 @@ public enum ResultsPlot {
 }
 
 extension ResultsPlot {
+    /// An arm run with several seeds as one series: at each logged x (matched by the x column's
+    /// text, so the same iteration of every seed) the mean of the seeds' values, and a band from
+    /// their minimum to their maximum. Where a seed has no finite value (it diverged or stopped
+    /// earlier) the line and band break, so a mean over fewer seeds is never drawn. On the
+    /// wall-time axis x is the seeds' mean time.
+    static func seedBand(_ arm: String, _ seeds: [[(key: String, x: Double, y: Double)]], diverged: Bool) -> PlotSeries {
+        var keys: [String] = [], xs: [String: [Double]] = [:], ys: [String: [Double]] = [:]
+        for rows in seeds {
+            for r in rows {
+                if xs[r.key] == nil { keys.append(r.key) }
+                xs[r.key, default: []].append(r.x)
+                ys[r.key, default: []].append(r.y)
+            }
+        }
+        var points: [(x: Double, y: Double)] = [], band: [(x: Double, lo: Double, hi: Double)] = []
+        for key in keys.sorted(by: { Double($0) ?? 0 < Double($1) ?? 0 }) {
+            let x = xs[key]!.reduce(0, +) / Double(xs[key]!.count), values = ys[key]!
+            guard values.count == seeds.count, values.allSatisfy(\.isFinite) else {
+                points.append((x, .nan))
+                band.append((x, .nan, .nan))
+                continue
+            }
+            points.append((x, values.reduce(0, +) / Double(values.count)))
+            band.append((x, values.min()!, values.max()!))
+        }
+        var series = PlotSeries(name: arm, points: points, diverged: diverged)
+        series.band = band
+        series.seeds = seeds.count
+        return series
+    }
+
     /// The Figure 4 layout for a sweep over lr: loss at `epoch` (default: every read epoch, side
     /// by side; seeds averaged) against log10(lr), a line per value of `lineKey` (default
     /// bias_correction: corrected red, uncorrected green, as the paper), one small panel per
@@ -184,7 +213,7 @@ extension ResultsPlot {
         struct Key: Hashable { let row: String, epoch: Int, column: String }
         var panels: [Key: [String: [(x: Double, y: Double)]]] = [:]
         var rowOrder: [String] = [], columnOrder: [String] = [], lineOrder: [String] = []
-        for row in summary.rows {
+        for row in SummaryCSV.seedRows(summary).rows {
             // Only the swept arm's points; other arms of the config are not part of the grid.
             guard value(row, "arm").hasPrefix("\(sweep.arm)["), let lr = Double(value(row, "lr")), lr > 0 else { continue }
             let rowName = rowKey.map { "\($0) = \(value(row, $0))" } ?? ""

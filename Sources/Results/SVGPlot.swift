@@ -1,5 +1,6 @@
 // Self-contained SVG line plots in the style of the paper's panels: axes with ticks and labels,
-// linear or log y (ticks at decades), one coloured, labelled line per arm, a legend, a title.
+// linear or log y (ticks at decades), one coloured, labelled line per arm (with a shaded band over
+// its seeds when it ran several), a legend, a title.
 // NaN, infinite and (on a log axis) non-positive values break a line instead of breaking the plot.
 import Config
 import Foundation
@@ -15,6 +16,11 @@ public struct PlotSeries: Sendable {
     public var matches: Int? = nil
     /// A fixed colour (Figure 4: bias-corrected red, uncorrected green), instead of the palette's.
     public var color: String? = nil
+    /// Several seeds: `points` is their mean and the band spans their lowest to highest value at
+    /// each x (NaN: a gap), shaded in the series' colour.
+    public var band: [(x: Double, lo: Double, hi: Double)] = []
+    /// How many seeds the series summarises (the legend says so when more than one).
+    public var seeds: Int = 1
     public init(name: String, points: [(x: Double, y: Double)], diverged: Bool = false) {
         self.name = name
         self.points = points
@@ -80,7 +86,10 @@ public enum SVGPlot {
         let plotW = width - left - right, plotH = height - top - bottom
         func inRange(_ x: Double) -> Bool { x >= (p.xMin ?? -.infinity) && x <= (p.xMax ?? .infinity) }
         let xs = p.series.flatMap { $0.points.filter { usable($0.y, log: p.logY) && inRange($0.x) }.map(\.x) }
-        let ys = p.series.flatMap { $0.points.filter { inRange($0.x) }.map(\.y).filter { usable($0, log: p.logY) } }
+        let ys = p.series.flatMap { series in
+            (series.points.filter { inRange($0.x) }.map(\.y) + series.band.filter { inRange($0.x) }.flatMap { [$0.lo, $0.hi] })
+                .filter { usable($0, log: p.logY) }
+        }
         let xAxis = linearAxis(p.xMin ?? xs.min() ?? 0, p.xMax ?? xs.max() ?? 1, ticks: 6, roundLo: false, roundHi: false)
         let xMin = xAxis.lo, xMax = xAxis.hi
         var yLo = p.yMin ?? ys.min() ?? (p.logY ? 0.1 : 0), yHi = p.yMax ?? ys.max() ?? 1
@@ -135,6 +144,21 @@ public enum SVGPlot {
         // lines, clipped to the plot area
         s += "<clipPath id=\"plot-area\"><rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\"/></clipPath>\n"
         s += "<g clip-path=\"url(#plot-area)\" fill=\"none\" stroke-width=\"1.8\">\n"
+        // Seed bands first, under every line: one polygon per stretch where both edges are usable.
+        for (i, series) in p.series.enumerated() where !series.band.isEmpty {
+            var stretch: [(x: Double, lo: Double, hi: Double)] = []
+            func flush() {
+                if stretch.count > 1 {
+                    let edge = stretch.map { "\(fmt(px($0.x))),\(fmt(py($0.lo)))" } + stretch.reversed().map { "\(fmt(px($0.x))),\(fmt(py($0.hi)))" }
+                    s += "<polygon class=\"seed-band\" fill=\"\(style(p, i).color)\" fill-opacity=\"0.2\" stroke=\"none\" points=\"\(edge.joined(separator: " "))\"/>\n"
+                }
+                stretch.removeAll()
+            }
+            for b in series.band {
+                if usable(b.lo, log: p.logY) && usable(b.hi, log: p.logY) { stretch.append(b) } else { flush() }
+            }
+            flush()
+        }
         for (i, series) in p.series.enumerated() {
             let color = style(p, i).color, dash = style(p, i).dash
             var segment: [String] = []
@@ -161,7 +185,10 @@ public enum SVGPlot {
         }
         s += "</g>\n"
         // The legend, inside the plot in the corner it hides the least of the lines.
-        let legendW = 24 + 7 * Double(p.series.map { $0.name.count + ($0.diverged ? 11 : 0) }.max() ?? 4)
+        func label(_ series: PlotSeries) -> String {
+            series.name + (series.seeds > 1 ? " (mean of \(series.seeds) seeds)" : "") + (series.diverged ? " (diverged)" : "")
+        }
+        let legendW = 24 + 7 * Double(p.series.map { label($0).count }.max() ?? 4)
         let legendH = Double(p.series.count) * 16 + 8
         let drawn = p.series.map { series in
             (points: series.points.filter { usable($0.y, log: p.logY) && inRange($0.x) }.map { (x: px($0.x), y: py($0.y)) },
@@ -171,11 +198,14 @@ public enum SVGPlot {
         s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" width=\"\(fmt(legendW))\" height=\"\(fmt(legendH))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
         for (i, series) in p.series.enumerated() {
             let y = ly + 14 + Double(i) * 16
+            if !series.band.isEmpty {
+                s += "<rect fill=\"\(style(p, i).color)\" fill-opacity=\"0.2\" x=\"\(fmt(lx + 6))\" y=\"\(fmt(y - 9))\" width=\"14\" height=\"10\"/>"
+            }
             s += "<line x1=\"\(fmt(lx + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(y - 4))\" stroke=\"\(style(p, i).color)\"\(style(p, i).dash) stroke-width=\"2.5\"/>"
             if series.reference {
                 s += "<circle stroke=\"\(style(p, i).color)\" fill=\"white\" stroke-width=\"1.2\" r=\"2.6\" cx=\"\(fmt(lx + 13))\" cy=\"\(fmt(y - 4))\"/>"
             }
-            s += "<text x=\"\(fmt(lx + 24))\" y=\"\(fmt(y))\">\(escape(series.name))\(series.diverged ? " (diverged)" : "")</text>\n"
+            s += "<text x=\"\(fmt(lx + 24))\" y=\"\(fmt(y))\">\(escape(label(series)))</text>\n"
         }
         return s
     }

@@ -59,7 +59,7 @@ func sweepConfigErrorsNameTheirPath(_ c: (String, String, String)) throws {
     // The same as `run` in one process writes.
     let direct = ExperimentRunner.train(c, problem: problem, threads: 2, progress: nil)
     #expect(one.read("grid/curves.csv") == CurvesCSV.render(direct))
-    #expect(one.read("grid/summary.csv") == SummaryCSV.render(direct, readEpochs: [10, 20]))
+    #expect(one.read("grid/summary.csv") == SummaryCSV.render(direct, readEpochs: [10, 20], aggregates: true))
     let summary = one.read("grid/summary.csv")!
     #expect(summary.contains(",eval_train_loss_epoch_10,test_loss_epoch_10,eval_train_loss_epoch_20,test_loss_epoch_20,"))
     #expect(summary.contains("\"adam[beta1=0,lr=1e-05,bias_correction=true]\",1,ok,"))
@@ -137,9 +137,11 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
     #expect(c.runArms.count == 8 && c.runArms[3].name == "sgd[lr=50]")
     let (out, summary) = try trainTuned(c, threads: 2)
     let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
-    #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])
+    // Each arm's two seeds, then their aggregates (README, Results).
+    #expect(summary.rows.map { $0[arm] } == Array(repeating: "sgd", count: 6) + Array(repeating: "adam", count: 6))
+    #expect(summary.rows.map { $0[1] } == ["1", "2", "mean", "sd", "min", "max", "1", "2", "mean", "sd", "min", "max"])
     // SGD on curvature 10: lr 0.15 converges fastest (|1 − 1.5| = 0.5 a step); lr 50 diverges and is never chosen.
-    #expect(summary.rows[0][lr] == "0.15")
+    #expect(summary.rows[0][lr] == "0.15" && summary.rows[2][lr] == "0.15")
     let tuning = try CSVTable.read(out.file("tuned/tuning.csv"))
     #expect(tuning.rows.count == 16)
     #expect(tuning.rows.contains { $0[arm] == "sgd[lr=50]" && $0[2] == "diverged" })
@@ -164,7 +166,8 @@ func trainTuned(_ c: ExperimentConfig, threads: Int) throws -> (TemporaryDirecto
     let c = try ExperimentConfig.parse(JSON.parse(json))
     #expect(c.runArms.map(\.name) == ["sgd[lr=0.001]", "sgd[lr=0.15]", "sgd[lr=50]", "adam[lr=0.05,beta1=0]", "adam[lr=0.05,beta1=0.9]"])
     #expect(try ExperimentConfig.parse(JSON.parse(c.resolvedJSON.rendered())) == c)
-    let (out, summary) = try trainTuned(c, threads: 1)
+    let (out, all) = try trainTuned(c, threads: 1)
+    let summary = SummaryCSV.seedRows(all)
     let arm = summary.header.firstIndex(of: "arm")!, lr = summary.header.firstIndex(of: "lr")!
     let loss = summary.header.firstIndex(of: "final_eval_train_loss")!
     #expect(summary.rows.map { $0[arm] } == ["sgd", "sgd", "adam", "adam"])
