@@ -60,8 +60,9 @@ func goldenCurvesMatch(_ name: String) throws {
 /// going stale (Figure 3's too: a direct convolution leaves model.conv_algorithm out of the
 /// fingerprint, as its points were trained before the choice existed).
 @Test func figureConfigsStillFitTheirCommittedPoints() throws {
-    let figures = [("mnist-logreg", "figure1-left"), ("imdb-logreg", "figure1-right"), ("imdb-logreg-constant", "figure1-right-constant"),
-                   ("mnist-mlp-dropout", "figure2a"), ("mnist-mlp-sfo", "figure2b"), ("vae-bias-correction", "figure4"),
+    // Figure 1 (right)'s points predate logistic regression's input dropout in the fingerprint
+    // (before it, a changed dropout reused old points): they train again on the next run.
+    let figures = [("mnist-logreg", "figure1-left"), ("mnist-mlp-dropout", "figure2a"), ("mnist-mlp-sfo", "figure2b"), ("vae-bias-correction", "figure4"),
                    ("cifar10-cnn", "figure3")]
     for (name, figure) in figures {
         let config = try ExperimentConfig.load(packageRoot.appendingPathComponent("configs/\(name).json").path)
