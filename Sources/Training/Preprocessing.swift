@@ -1,4 +1,4 @@
-// The `preprocess` of an image data set (SPEC section 3; the README's Data section): statistics of
+// The `preprocess` of an image data set (the README's Data section): statistics of
 // the training set only, applied to training and test images alike. ZCA's mean and matrix are
 // computed once per data set, train_limit, ε (and for gcn-zca the contrast normalisation) and
 // cached on disk under a key made of the training files' SHA-256, so later runs only apply them.
